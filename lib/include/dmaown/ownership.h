@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dmaown/ownership.h - the IOMMU DMA-ownership engine (pure model)
+ *
+ * A model of the kernel's per-IOMMU-group ownership state (struct
+ * iommu_group in drivers/iommu/iommu.c: default/blocking/current domain,
+ * owner cookie, owner_cnt, PASIDs), of the driver core's auto-claim
+ * (really_probe, bus dma_configure/dma_cleanup) and of the VFIO group
+ * layer on top.  spec/ownership.md is the reference; section numbers in
+ * comments point into it.
+ *
+ * Thread-safe: each group has its own mutex, each device its own mutex
+ * (the model's device_lock), and an engine rwlock is held for reading by
+ * every operation and for writing only to add or remove devices/groups
+ * and by the invariant checker.  Lock order: engine rwlock -> device
+ * mutex -> group mutex.  No callbacks are made under any lock.
+ *
+ * Kernel WARN_ON paths never abort: they bump a counter read with
+ * dmaown_engine_warns().
+ *
+ * Domains are plain identifiers (unsigned long, 0 = NULL domain); the
+ * engine allocates them and dmaown_domain_type() tells their type.
+ */
+#ifndef DMAOWN_OWNERSHIP_H
+#define DMAOWN_OWNERSHIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dmaown/error.h"
+#include "dmaown/script.h"
+#include "dmaown/topology.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- semantics profiles (spec §8.9) ----------------------------------- */
+
+/**
+ * struct dmaown_profile - kernel behaviour toggles
+ * Each field names the spec section it models.
+ */
+struct dmaown_profile {
+	const char *name;
+	bool pasid_checks;		/* §2.1/2.3: PASIDs block (>=6.2) */
+	bool null_cookie_einval;	/* §2.3: NULL cookie -> EINVAL (>=6.2) */
+	bool device_claim_api;		/* §2.5/2.6 exist (>=6.2) */
+	bool amd_identity_tolerance;	/* §2.1: 6.0-rc4 .. 6.6 */
+	bool probe_defer_without_default; /* §2.1: EPROBE_DEFER (6.14, 6.12.y) */
+	bool sysfs_type_uses_owner_cnt;	/* §5.3 (~6.4+) */
+	bool empty_group_warn_and_free;	/* §5.2 latest */
+	bool require_direct_blocks_blocking; /* §5.1 latest */
+	bool hotadd_reattach_default;	/* §5.1: v5.19 re-attach quirk */
+	bool blocking_alloc_einval;	/* §1: v5.19 maps alloc failure to EINVAL */
+	bool vfio_cookie_is_group;	/* §0: cookie vfio_group (~6.1) vs container */
+	bool vfio_release_on_last_unbind; /* §4.4: vfio_device_remove_group (6.1+) */
+};
+
+/**
+ * dmaown_profile_get() - a profile by name
+ * @name: "5.19", "6.1", "6.2", "6.12", "latest"; NULL or "" = "latest"
+ * Return: the profile, or NULL for an unknown name.
+ */
+const struct dmaown_profile *dmaown_profile_get(const char *name);
+
+/**
+ * dmaown_profile_auto() - the profile for a kernel release string
+ * @release: "6.1.0-56-amd64", "6.12.117+deb12-amd64", "5.19.0", ...
+ * @ret: the chosen profile
+ *
+ * Return: 0; -EINVAL if no "MAJOR.MINOR" can be read; -EOPNOTSUPP for a
+ * kernel older than 5.19 (no ownership framework; *@ret is set to 5.19).
+ */
+int dmaown_profile_auto(const char *release,
+			const struct dmaown_profile **ret);
+
+/** dmaown_profile_name_at() - profile names for help texts, NULL at end */
+const char *dmaown_profile_name_at(size_t i);
+
+/* ---- engine ----------------------------------------------------------- */
+
+struct dmaown_engine;
+
+enum dmaown_domain_type {
+	DMAOWN_DOMAIN_NONE = 0,		/* id 0: the NULL domain */
+	DMAOWN_DOMAIN_DMA,		/* kernel default, translating */
+	DMAOWN_DOMAIN_IDENTITY,		/* kernel default, passthrough */
+	DMAOWN_DOMAIN_BLOCKED,		/* a driver BLOCKED domain */
+	DMAOWN_DOMAIN_UNMANAGED,	/* caller/user domain, or empty paging
+					 * domain used as blocking fallback */
+};
+
+/** dmaown_domain_type() - type of domain @id (encoded in the id) */
+enum dmaown_domain_type dmaown_domain_type(unsigned long id);
+
+/* group flags for dmaown_group_new() */
+#define DMAOWN_GROUP_IDENTITY	   (1u << 0) /* default domain is identity */
+#define DMAOWN_GROUP_NO_BLOCKED	   (1u << 1) /* driver has no BLOCKED domain */
+#define DMAOWN_GROUP_NO_PAGING	   (1u << 2) /* paging alloc fails (ENOMEM) */
+#define DMAOWN_GROUP_DEFER_DEFAULT (1u << 3) /* no default domain until
+					      * dmaown_group_default_ready() */
+/* device flags for dmaown_dev_new() */
+#define DMAOWN_DEV_REQUIRE_DIRECT  (1u << 0) /* firmware 1:1 (RMRR) */
+
+enum dmaown_group_mode {
+	DMAOWN_GROUP_MODE_IDLE,
+	DMAOWN_GROUP_MODE_KERNEL,
+	DMAOWN_GROUP_MODE_USER,
+};
+
+/**
+ * struct dmaown_group_info - snapshot of one group (racy, for display
+ * and tests; exact when the caller is the only thread)
+ */
+struct dmaown_group_info {
+	enum dmaown_group_mode mode;
+	uintptr_t owner;
+	unsigned int owner_cnt;
+	unsigned int pasid_cnt;
+	unsigned long domain;
+	unsigned long default_domain;
+	unsigned long blocking_domain;
+	size_t ndevs;			/* present members */
+	unsigned int blocking_allocs;	/* blocking domains ever allocated */
+	/* VFIO layer */
+	bool vfio_exists;		/* a member is bound to a VFIO driver */
+	bool vfio_open;			/* the group file is open */
+	bool vfio_container;		/* SET_CONTAINER done */
+	unsigned long vfio_domain;	/* type1 domain, 0 if none */
+	uintptr_t vfio_cookie;		/* the cookie VFIO claims with */
+};
+
+/** struct dmaown_dev_info - snapshot of one device */
+struct dmaown_dev_info {
+	char name[DMAOWN_BDF_STRLEN + 16];
+	char driver[DMAOWN_DRIVER_NAME_MAX];	/* "" if none */
+	int group;			/* -1: no IOMMU group */
+	bool present;			/* false after dmaown_dev_remove() */
+	bool dma_counted;		/* its driver counts in owner_cnt */
+	unsigned long attached;		/* domain the device is attached to */
+};
+
+/**
+ * dmaown_engine_new() - an empty engine
+ * @profile: semantics; NULL = "latest".  Must outlive the engine.
+ * @ret: the engine; free with dmaown_engine_free()
+ * Return: 0 or -ENOMEM.
+ */
+int dmaown_engine_new(const struct dmaown_profile *profile,
+		      struct dmaown_engine **ret);
+
+/** dmaown_engine_free() - free an engine; NULL is fine. No thread may use it. */
+void dmaown_engine_free(struct dmaown_engine *eng);
+
+const struct dmaown_profile *dmaown_engine_profile(const struct dmaown_engine *eng);
+
+/** dmaown_engine_warns() - WARN events counted so far */
+unsigned long dmaown_engine_warns(struct dmaown_engine *eng);
+
+/**
+ * dmaown_group_new() - register an IOMMU group with no members
+ * @flags: DMAOWN_GROUP_* (IOMMU driver capabilities)
+ * @ret: group id (>= 0)
+ * Context: takes the engine lock for writing.
+ * Return: 0 or -ENOMEM, -EINVAL for unknown flags.
+ */
+int dmaown_group_new(struct dmaown_engine *eng, unsigned int flags, int *ret);
+
+/**
+ * dmaown_group_default_ready() - the IOMMU finished registering: create
+ * the default domain of a DMAOWN_GROUP_DEFER_DEFAULT group (§2.1, 6.14).
+ */
+int dmaown_group_default_ready(struct dmaown_engine *eng, int group);
+
+/**
+ * dmaown_dev_new() - add a device (boot scan or hot-add)
+ * @name: label, usually the BDF
+ * @group: its IOMMU group, or -1 for a device behind no IOMMU
+ * @flags: DMAOWN_DEV_*
+ * @ret: device id (>= 0)
+ *
+ * The IOMMU core adds the device to @group (§5.1): it joins the group's
+ * CURRENT domain (blocking or user domain when owned; with the v5.19
+ * quirk an unowned group on a private domain re-attaches the newcomer to
+ * the default domain).  The first member creates the default domain.
+ * No driver probes here; callers model auto-probe with dmaown_dev_bind().
+ * Context: takes the engine lock for writing.
+ * Return: 0; -ENOENT for an unknown group; -EINVAL if a 1:1-mapped device
+ * cannot join a blocked group (latest; the device is then present but in
+ * no group, and a WARN is counted); -ENOMEM.
+ */
+int dmaown_dev_new(struct dmaown_engine *eng, const char *name, int group,
+		   unsigned int flags, int *ret);
+
+/**
+ * dmaown_dev_remove() - hot-remove (sysfs remove): unbind the driver
+ * (dma_cleanup; for a VFIO driver the VFIO unregister path), then leave
+ * the group.  Latest: an emptied group WARNs unless owner_cnt == 0 and
+ * domain == default, then frees its domains and sets domain to NULL.
+ * Return: 0; -ENODEV if already removed; -ENOENT for an unknown id.
+ */
+int dmaown_dev_remove(struct dmaown_engine *eng, int dev);
+
+/**
+ * dmaown_dev_readd() - hot-add a removed device back into its group (as
+ * dmaown_dev_new() does).  Return: 0; -EEXIST if present; -ENOENT; -EINVAL
+ * as dmaown_dev_new().
+ */
+int dmaown_dev_readd(struct dmaown_engine *eng, int dev);
+
+size_t dmaown_engine_ndevs(struct dmaown_engine *eng);
+size_t dmaown_engine_ngroups(struct dmaown_engine *eng);
+int dmaown_group_info(struct dmaown_engine *eng, int group,
+		      struct dmaown_group_info *ret);
+int dmaown_dev_info(struct dmaown_engine *eng, int dev,
+		    struct dmaown_dev_info *ret);
+
+/* ---- ownership calls (§2), each under the group mutex ------------------ */
+
+/** iommu_device_use_default_domain(): 0, -EBUSY, -EAGAIN (EPROBE_DEFER) */
+int dmaown_dev_use_default_domain(struct dmaown_engine *eng, int dev);
+/** iommu_device_unuse_default_domain(): WARN when owner_cnt is 0 */
+int dmaown_dev_unuse_default_domain(struct dmaown_engine *eng, int dev);
+/** iommu_group_claim_dma_owner(): 0, -EPERM, -EBUSY, -EINVAL, -ENOMEM */
+int dmaown_group_claim(struct dmaown_engine *eng, int group, uintptr_t cookie);
+/** iommu_group_release_dma_owner(): WARN (and 0) if not owned */
+int dmaown_group_release(struct dmaown_engine *eng, int group);
+/** iommu_device_claim_dma_owner() (>=6.2, else -EOPNOTSUPP): -ENODEV no group */
+int dmaown_dev_claim(struct dmaown_engine *eng, int dev, uintptr_t cookie);
+/** iommu_device_release_dma_owner() (>=6.2, else -EOPNOTSUPP) */
+int dmaown_dev_release(struct dmaown_engine *eng, int dev);
+/** iommu_group_dma_owner_claimed(): owner_cnt != 0 (racy) */
+bool dmaown_group_claimed(struct dmaown_engine *eng, int group);
+/** attach/detach a PASID domain (counted only; >=6.2 checks use it) */
+int dmaown_group_pasid_attach(struct dmaown_engine *eng, int group);
+int dmaown_group_pasid_detach(struct dmaown_engine *eng, int group);
+
+/* ---- attach / detach (§4.1, §4.2): no ownership checks ----------------- */
+
+/** dmaown_domain_alloc() - a new caller (UNMANAGED) domain id */
+unsigned long dmaown_domain_alloc(struct dmaown_engine *eng);
+/** iommu_attach_group(): -EBUSY if on a caller domain already */
+int dmaown_group_attach(struct dmaown_engine *eng, int group,
+			unsigned long domain);
+/** iommu_detach_group(): back to the core domain (blocking if owned) */
+int dmaown_group_detach(struct dmaown_engine *eng, int group,
+			unsigned long domain);
+/** iommu_attach_device(): -ENODEV no group, -EINVAL not a singleton */
+int dmaown_dev_attach(struct dmaown_engine *eng, int dev, unsigned long domain);
+/** iommu_detach_device(): WARN + no-op if not current or not singleton */
+int dmaown_dev_detach(struct dmaown_engine *eng, int dev, unsigned long domain);
+
+/* ---- driver core (§3) --------------------------------------------------- */
+
+/**
+ * dmaown_dev_bind() - really_probe() of @driver on @dev
+ * @probe_ret: what the driver's own probe() returns (0 = success)
+ *
+ * Order: dma_configure (iommu_device_use_default_domain unless the
+ * driver sets driver_managed_dma; a failure returns at once and does not
+ * run dma_cleanup), then probe(); a probe() failure runs dma_cleanup.  A
+ * VFIO driver registers the device with its VFIO group; on a device with
+ * no IOMMU group its probe fails -EINVAL (no noiommu mode modelled).
+ * Context: takes the device mutex, then the group mutex.
+ * Return: 0; -EBUSY already bound or ownership conflict; -EAGAIN for
+ * EPROBE_DEFER; @probe_ret; -ENODEV removed; -ENOENT unknown id.
+ */
+int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
+		    int probe_ret);
+
+/**
+ * dmaown_dev_unbind() - __device_release_driver(): driver remove (VFIO
+ * unregister), then dma_cleanup.  Return: 0 (also when no driver was
+ * bound), -ENODEV removed, -ENOENT unknown id.
+ */
+int dmaown_dev_unbind(struct dmaown_engine *eng, int dev);
+
+/* ---- VFIO group layer (§4.4) -------------------------------------------- */
+
+/** open /dev/vfio/N: -ENOENT no VFIO member, -EBUSY already open */
+int dmaown_vfio_open(struct dmaown_engine *eng, int group);
+/** VFIO_GROUP_GET_STATUS: -EBADF if not open */
+int dmaown_vfio_status(struct dmaown_engine *eng, int group, bool *ret_viable,
+		       bool *ret_container_set);
+/** VFIO_GROUP_SET_CONTAINER: the group claim; -EBUSY if already set */
+int dmaown_vfio_set_container(struct dmaown_engine *eng, int group);
+/** VFIO_SET_IOMMU(TYPE1v2): allocate and attach a user domain; on failure
+ * ownership is released */
+int dmaown_vfio_set_iommu(struct dmaown_engine *eng, int group);
+/** VFIO_GROUP_UNSET_CONTAINER: detach, then release ownership */
+int dmaown_vfio_unset_container(struct dmaown_engine *eng, int group);
+/** close the group file (unsets the container first) */
+int dmaown_vfio_close(struct dmaown_engine *eng, int group);
+
+/**
+ * dmaown_engine_check() - the invariant checker
+ * @why: receives the first violation, "group N: ..." (may be NULL)
+ * @len: size of @why
+ * Context: takes the engine lock for writing (a quiescent point).
+ * Return: 0 if all invariants hold, -EPROTO otherwise.
+ */
+int dmaown_engine_check(struct dmaown_engine *eng, char *why, size_t len);
+
+/* ---- the model backend for step scripts --------------------------------- */
+
+/**
+ * struct dmaown_sim_config - how to seed the model backend
+ * @topo: finalized topology (must outlive the backend)
+ * @groups: partition of @topo's devices (copied)
+ * @profile: NULL = latest
+ * @loaded: NULL-terminated names of the host's loaded drivers; binding
+ *	any other driver gives -ENOENT
+ * @native: optional hook: the driver that auto-probes @d on rescan; NULL
+ *	hook: @d's current driver unless it is driver_managed_dma
+ */
+struct dmaown_sim_config {
+	const struct dmaown_topology *topo;
+	const struct dmaown_groups *groups;
+	const struct dmaown_profile *profile;
+	const char *const *loaded;
+	const char *(*native)(void *native_ctx, const struct dmaown_dev *d);
+	void *native_ctx;
+};
+
+struct dmaown_sim_model;
+
+/**
+ * dmaown_sim_model_new() - the model backend
+ * @cfg: seed; devices bound in @cfg->topo are bound in the engine (their
+ *	DMA-API drivers counted in owner_cnt)
+ * @ret: free with dmaown_sim_model_free()
+ * @err: names the device on failure (may be NULL)
+ * Return: 0, -EINVAL (partition does not fit the topology), -ENOMEM, or
+ * the errno of seeding a bound driver.
+ */
+int dmaown_sim_model_new(const struct dmaown_sim_config *cfg,
+			 struct dmaown_sim_model **ret, struct dmaown_err *err);
+void dmaown_sim_model_free(struct dmaown_sim_model *m);
+/** dmaown_sim_model_backend() - the vtable, ctx set to @m */
+void dmaown_sim_model_backend(struct dmaown_sim_model *m,
+			      struct dmaown_sim_backend *ret);
+/** dmaown_sim_model_engine() - the engine inside, for inspection */
+struct dmaown_engine *dmaown_sim_model_engine(struct dmaown_sim_model *m);
+/** dmaown_sim_model_dev() - engine device id of topology index @i */
+int dmaown_sim_model_dev(struct dmaown_sim_model *m, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
