@@ -29,7 +29,7 @@ struct pci_guard {
 
 static _Thread_local struct pci_guard *active_guard;
 
-static void pci_hook_error(char *msg, ...)
+static void __attribute__((noreturn)) pci_hook_error(char *msg, ...)
 {
 	struct pci_guard *g = active_guard;
 	va_list ap;
@@ -188,6 +188,21 @@ long src_read_file(const char *path, size_t max, char **ret)
 	buf[n] = 0;
 	*ret = buf;
 	return n;
+}
+
+int src_path(char *buf, size_t len, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la + lb + 2 > len) {
+		if (len)
+			buf[0] = 0;
+		return -ENAMETOOLONG;
+	}
+	memmove(buf, a, la);
+	buf[la] = '/';
+	memcpy(buf + la + 1, b, lb + 1);
+	return 0;
 }
 
 char *src_chomp(char *s)

@@ -41,6 +41,12 @@ long src_read_file(const char *path, size_t max, char **ret);
 /** src_read_bin() - bounded binary read into @buf; returns bytes or -errno */
 long src_read_bin(const char *path, uint8_t *buf, size_t max);
 
+/**
+ * src_path() - @a "/" @b into @buf (@b may contain further "/").
+ * Return: 0, or -ENAMETOOLONG (then @buf holds "").
+ */
+int src_path(char *buf, size_t len, const char *a, const char *b);
+
 /** src_chomp() - strip trailing whitespace in place; returns @s */
 char *src_chomp(char *s);
 

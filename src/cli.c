@@ -71,6 +71,7 @@ static void fill_names(struct dmaown_topology *t)
 	if (!pacc)
 		return;
 	pacc->warning = names_warning;
+	pacc->debug = names_warning;	/* pci_init() never ran */
 	for (i = 0; i < n; i++) {
 		struct dmaown_dev *d = dmaown_topology_dev_mut(t, i);
 		const char *s;
@@ -95,6 +96,7 @@ const char *cli_class_name(struct cli *cli, unsigned int class_code,
 	(void)cli;
 	if (pacc) {
 		pacc->warning = names_warning;
+		pacc->debug = names_warning;
 		s = pci_lookup_name(pacc, buf, (int)len, PCI_LOOKUP_CLASS,
 				    class_code >> 8);
 		if (s && s != buf)

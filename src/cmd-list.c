@@ -82,7 +82,7 @@ static void dev_json(struct cli *cli, const struct dmaown_dev *d,
 	json_object_array_add(arr, o);
 }
 
-static void dev_text(struct cli *cli, const struct dmaown_dev *d)
+static void dev_text(struct cli *cli, const struct dmaown_dev *d, bool grouped)
 {
 	char buf[DMAOWN_BDF_STRLEN], cls[128];
 	const char *drv = d->driver ? d->driver : "-";
@@ -91,7 +91,7 @@ static void dev_text(struct cli *cli, const struct dmaown_dev *d)
 		dmaown_bdf_format(d->bdf, buf), d->vendor, d->device,
 		cli_class_name(cli, d->class_code, cls, sizeof(cls)),
 		d->name ? d->name : "(unknown)", drv,
-		blocks_user(d) ? " (DMA API)" : "");
+		grouped && blocks_user(d) ? " (DMA API)" : "");
 }
 
 static int cmp_view(const void *a, const void *b)
@@ -244,7 +244,7 @@ static int list_text(struct cli *cli, const struct dmaown_topology *t,
 				v[i].holder_comm, (int)v[i].holder);
 		fputc('\n', cli->out);
 		for (k = 0; k < v[i].nmembers; k++)
-			dev_text(cli, dmaown_topology_dev(t, v[i].members[k]));
+			dev_text(cli, dmaown_topology_dev(t, v[i].members[k]), true);
 	}
 	if (nung) {
 		fprintf(cli->out, "\n%s (%zu devices)\n",
@@ -252,7 +252,7 @@ static int list_text(struct cli *cli, const struct dmaown_topology *t,
 				     "Devices", nung);
 		for (i = 0; i < dmaown_topology_count(t); i++)
 			if (g->group_of[i] < 0)
-				dev_text(cli, dmaown_topology_dev(t, i));
+				dev_text(cli, dmaown_topology_dev(t, i), false);
 	}
 	return CLI_OK;
 }

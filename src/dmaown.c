@@ -22,6 +22,8 @@ struct command {
 static const struct command commands[] = {
 	{ "list", cmd_list, "IOMMU groups, devices, drivers and ownership (default)" },
 	/* @@commands: one line per command, alphabetical after list */
+	{ "sim", cmd_sim, "run a step script against the ownership model" },
+	{ "snapshot", cmd_snapshot, "copy what dmaown reads into a directory for --root" },
 };
 
 static void usage(FILE *f)

@@ -95,7 +95,7 @@ if [ "$rc" != 0 ]; then
 	cat "$out/qemu.err" >&2
 	die "$out: QEMU failed (exit $rc)"
 fi
-grep -q '^==DMAOWN-BOOTED==' "$out/console.log" || {
+grep -q '==DMAOWN-BOOTED==' "$out/console.log" || {
 	tail -n 30 "$out/console.log" >&2
 	die "$out: the kernel did not start /init"
 }

@@ -38,19 +38,19 @@ def die(msg, code=2):
 
 def extract(log, outdir):
     os.makedirs(outdir, exist_ok=True)
-    begin = re.compile(r'^==DMAOWN-BEGIN (\S+) (\S+)==$')
-    end = re.compile(r'^==DMAOWN-END (\S+) (\S+) (-?\d+)==$')
+    begin = re.compile(r'==DMAOWN-BEGIN (\S+) (\S+)==$')
+    end = re.compile(r'==DMAOWN-END (\S+) (\S+) (-?\d+)==$')
     cur = None
     body = []
     found = 0
     with open(log, errors='replace') as f:
         for line in f:
             line = line.rstrip('\n')
-            m = begin.match(line)
+            m = begin.search(line)
             if m:
                 cur, body = (m.group(1), m.group(2)), []
                 continue
-            m = end.match(line)
+            m = end.search(line)
             if m and cur == (m.group(1), m.group(2)):
                 kind, name = cur
                 base = os.path.join(outdir, '%s-%s' % (kind, name))
@@ -186,18 +186,39 @@ def strip(snap):
                 os.unlink(os.path.join(dirpath, n))
 
 
-STEP_RE = re.compile(r'^\s*(?:step\s+)?(\d+)\b.*?(?:=>|->|:)\s*(.*)$')
+STEP_RE = re.compile(r'^(.*\S) => (\S+)(?:  MISMATCH \(expected (\S+)\))?$')
 
 
 def steps(path):
-    """Lines naming a step number and its outcome."""
-    out = {}
+    """[(step text, outcome, expected-if-mismatched)] of a `dmaown sim` run."""
+    out = []
     with open(path, errors='replace') as f:
         for line in f:
             m = STEP_RE.match(line.rstrip('\n'))
             if m:
-                out[int(m.group(1))] = line.strip()
+                out.append((m.group(1), m.group(2), m.group(3)))
     return out
+
+
+def simcmp(live_path, model_path):
+    live, model = steps(live_path), steps(model_path)
+    if not live:
+        die('%s: no steps in the live run' % live_path, 1)
+    if not model:
+        die('%s: no steps in the model run' % model_path, 1)
+    bad = 0
+    for i in range(max(len(live), len(model))):
+        lv = live[i] if i < len(live) else ('(missing)', '-', None)
+        md = model[i] if i < len(model) else ('(missing)', '-', None)
+        same = lv[0] == md[0] and lv[1] == md[1]
+        print('%s %-40s kernel %-8s model %-8s%s' % (
+            '  ' if same else '!!', lv[0], lv[1], md[1],
+            '  (script expected %s)' % lv[2] if lv[2] else ''))
+        bad += not same
+    off = sum(1 for l in live if l[2])
+    print('%d step(s), %d differ between kernel and model, %d kernel '
+          'outcome(s) differ from the script' % (len(live), bad, off))
+    return 1 if bad else 0
 
 
 def main(argv):
@@ -213,6 +234,8 @@ def main(argv):
         sys.stdout.write(format_kgroups(g))
     elif cmd == 'compare' and len(argv) == 4:
         return compare(argv[2], argv[3])
+    elif cmd == 'simcmp' and len(argv) == 4:
+        return simcmp(argv[2], argv[3])
     elif cmd == 'strip' and len(argv) == 3:
         strip(argv[2])
     else:

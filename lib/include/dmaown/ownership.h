@@ -130,6 +130,7 @@ struct dmaown_group_info {
 	bool vfio_container;		/* SET_CONTAINER done */
 	unsigned long vfio_domain;	/* type1 domain, 0 if none */
 	uintptr_t vfio_cookie;		/* the cookie VFIO claims with */
+	unsigned int vfio_fd;		/* the open group file, 0 if none */
 };
 
 /** struct dmaown_dev_info - snapshot of one device */
@@ -239,8 +240,13 @@ int dmaown_group_pasid_detach(struct dmaown_engine *eng, int group);
 
 /* ---- attach / detach (§4.1, §4.2): no ownership checks ----------------- */
 
-/** dmaown_domain_alloc() - a new caller (UNMANAGED) domain id */
-unsigned long dmaown_domain_alloc(struct dmaown_engine *eng);
+/**
+ * dmaown_domain_alloc() - a new domain id of @type (a caller domain is
+ * DMAOWN_DOMAIN_UNMANAGED; IDENTITY models the AMD PASID case of §2.1)
+ * Return: the id, 0 for DMAOWN_DOMAIN_NONE or a bad type.
+ */
+unsigned long dmaown_domain_alloc(struct dmaown_engine *eng,
+				  enum dmaown_domain_type type);
 /** iommu_attach_group(): -EBUSY if on a caller domain already */
 int dmaown_group_attach(struct dmaown_engine *eng, int group,
 			unsigned long domain);
@@ -279,20 +285,31 @@ int dmaown_dev_unbind(struct dmaown_engine *eng, int dev);
 
 /* ---- VFIO group layer (§4.4) -------------------------------------------- */
 
+/*
+ * The group file is named by (group, fd): dmaown_vfio_open() returns an
+ * fd number (> 0) and every other call needs it; an fd whose vfio_group
+ * went away (6.1+, last VFIO device removed) or that was closed gives
+ * -EBADF.
+ */
 /** open /dev/vfio/N: -ENOENT no VFIO member, -EBUSY already open */
-int dmaown_vfio_open(struct dmaown_engine *eng, int group);
-/** VFIO_GROUP_GET_STATUS: -EBADF if not open */
-int dmaown_vfio_status(struct dmaown_engine *eng, int group, bool *ret_viable,
-		       bool *ret_container_set);
-/** VFIO_GROUP_SET_CONTAINER: the group claim; -EBUSY if already set */
-int dmaown_vfio_set_container(struct dmaown_engine *eng, int group);
+int dmaown_vfio_open(struct dmaown_engine *eng, int group,
+		     unsigned int *ret_fd);
+/** VFIO_GROUP_GET_STATUS */
+int dmaown_vfio_status(struct dmaown_engine *eng, int group, unsigned int fd,
+		       bool *ret_viable, bool *ret_container_set);
+/** VFIO_GROUP_SET_CONTAINER: the group claim (-EPERM/-EBUSY straight
+ * back); -EINVAL if already set */
+int dmaown_vfio_set_container(struct dmaown_engine *eng, int group,
+			      unsigned int fd);
 /** VFIO_SET_IOMMU(TYPE1v2): allocate and attach a user domain; on failure
- * ownership is released */
-int dmaown_vfio_set_iommu(struct dmaown_engine *eng, int group);
+ * ownership is released.  -EINVAL without a container. */
+int dmaown_vfio_set_iommu(struct dmaown_engine *eng, int group,
+			  unsigned int fd);
 /** VFIO_GROUP_UNSET_CONTAINER: detach, then release ownership */
-int dmaown_vfio_unset_container(struct dmaown_engine *eng, int group);
+int dmaown_vfio_unset_container(struct dmaown_engine *eng, int group,
+				unsigned int fd);
 /** close the group file (unsets the container first) */
-int dmaown_vfio_close(struct dmaown_engine *eng, int group);
+int dmaown_vfio_close(struct dmaown_engine *eng, int group, unsigned int fd);
 
 /**
  * dmaown_engine_check() - the invariant checker

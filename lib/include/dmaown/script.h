@@ -60,7 +60,9 @@ extern "C" {
  * @get_driver: the bound driver's name into @buf (@len bytes), "" if
  *	none; -ENODEV if the device is gone.
  * @get_viable: VFIO_GROUP_GET_STATUS VIABLE flag of @bdf's group
- *	(opening the group file briefly, or reusing a held one).
+ *	(opening the group file briefly, or reusing a held one); false
+ *	when the group has no VFIO group node (no member on a VFIO
+ *	driver, or no IOMMU group at all).
  * @lookup: optional; 0 if @bdf is a device of this host (even if
  *	currently removed), -ENODEV if the host never had it.  The runner
  *	checks every step with it before running anything.

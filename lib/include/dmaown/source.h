@@ -66,6 +66,51 @@ int dmaown_config_parse(struct dmaown_dev *d, const uint8_t *cfg, size_t len);
 int dmaown_snapshot_write(const char *root, const char *dir,
 			  struct dmaown_err *err);
 
+/* ---- additions by the sources module ---------------------------------- */
+
+/**
+ * dmaown_lspci_text_parse() - parse `lspci -vv[v][nn][D]` text held in
+ * memory (what DMAOWN_SOURCE_LSPCI_TEXT does after reading the file)
+ * @text: the text, need not be NUL-terminated
+ * @len: its length
+ * @name: file name used in error messages ("file:line: ...")
+ * @ret: the finalized topology
+ * @err: detail on failure (may be NULL)
+ *
+ * Markdown fences, leading blanks, CRLF and unrelated lines are skipped.
+ * "IOMMU group N" lines (lspci -vv, or the usual listing scripts) set
+ * kernel_group.  lspci does not print the multifunction header bit;
+ * hdr_multifunction is inferred when another function of the same slot is
+ * listed.  Parents come from bus numbers.
+ * Return: 0, -EINVAL (no devices, malformed device line), -ENOMEM.
+ */
+int dmaown_lspci_text_parse(const char *text, size_t len, const char *name,
+			    struct dmaown_topology **ret,
+			    struct dmaown_err *err);
+
+/**
+ * dmaown_source_drivers() - PCI drivers the kernel has loaded
+ * (ROOT/sys/bus/pci/drivers/NAME), sorted, as a NULL-terminated malloc'd
+ * array to free with dmaown_strv_free().
+ * Return: the count, or negative errno (-ENOENT: no such directory).
+ */
+int dmaown_source_drivers(const char *root, char ***ret);
+
+/** dmaown_strv_free() - free a NULL-terminated array of strings */
+void dmaown_strv_free(char **v);
+
+/* dmaown_snapshot_write_flags() flags */
+#define DMAOWN_SNAPSHOT_NO_GROUPS 0x1	/* leave out the kernel's groups */
+
+/**
+ * dmaown_snapshot_write_flags() - dmaown_snapshot_write() with options
+ * @flags: DMAOWN_SNAPSHOT_NO_GROUPS leaves out sys/kernel/iommu_groups and
+ * the per-device iommu_group links (so a prediction provably does not
+ * read the kernel's answer).
+ */
+int dmaown_snapshot_write_flags(const char *root, const char *dir,
+				unsigned int flags, struct dmaown_err *err);
+
 #ifdef __cplusplus
 }
 #endif

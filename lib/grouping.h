@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * grouping.h - private context shared by predict.c and p2p.c: the
+ * effective ACS words and the memoised acs_ok() answer of every device.
+ */
+#ifndef DMAOWN_GROUPING_PRIV_H
+#define DMAOWN_GROUPING_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmaown/cmdline.h"
+#include "dmaown/predict.h"
+#include "dmaown/quirks.h"
+#include "dmaown/topology.h"
+
+/* how acs_ok() was decided */
+enum acs_how {
+	ACS_HOW_TYPE,		/* type rule (no ACS needed / never) */
+	ACS_HOW_STD,		/* standard masked check */
+	ACS_HOW_NOCAP,		/* RP/DSP/MFD without ACS capability */
+	ACS_HOW_UNKNOWN,	/* source could not read ACS */
+	ACS_HOW_QUIRK,		/* device-specific quirk */
+	ACS_HOW_OVERRIDE,	/* pcie_acs_override */
+};
+
+struct gctx {
+	const struct dmaown_topology *t;
+	size_t n;
+	bool spec;
+	bool iommu;
+	struct dmaown_cmdline cl;
+	struct dmaown_quirk_opts q;
+	unsigned int kver;
+	uint16_t *ctrl;		/* effective ACS Control */
+	uint32_t *dwctrl;	/* effective SPT dword control */
+	int8_t *ok;		/* memo: -1 unknown, 0, 1 */
+	uint8_t *how;		/* enum acs_how */
+	uint8_t *qkind;		/* enum dmaown_acs_quirk_kind when QUIRK */
+	int *mask_of;		/* index into masks[], -1: no alias mask */
+	uint8_t (*masks)[32];	/* alias masks (quirk + source) */
+	size_t nmasks;
+	bool switchtec;		/* a Switchtec NTB: aliases not derivable */
+};
+
+int gctx_init(struct gctx *c, const struct dmaown_topology *t,
+	      const struct dmaown_predict_opts *o, bool spec);
+void gctx_fini(struct gctx *c);
+/* pci_acs_enabled(dev, SV|RR|CR|UF) */
+bool gctx_acs_ok(struct gctx *c, size_t i);
+/* acs as if @i were multifunction (SR-IOV PF rule, spec mode) */
+bool gctx_mfd_isolated(struct gctx *c, size_t i);
+/* an aliasing bridge in the §1.3 sense */
+bool gctx_aliasing_bridge(const struct gctx *c, size_t i);
+/* has an MMIO BAR */
+bool gctx_has_mmio(const struct dmaown_dev *d);
+/* short description of why @i fails acs_ok: "without ACS" ... */
+const char *gctx_acs_desc(struct gctx *c, size_t i, char *buf, size_t len);
+
+#endif

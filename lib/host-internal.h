@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * host-internal.h - what the live and fake actuators share (not public)
+ */
+#ifndef DMAOWN_HOST_INTERNAL_H
+#define DMAOWN_HOST_INTERNAL_H
+
+#include "dmaown/host.h"
+
+struct dmaown_host {
+	const struct dmaown_host_ops *ops;
+	char *root;		/* as given */
+	int rootfd;		/* O_PATH directory fd of root */
+	unsigned long nwrites;	/* write attempts so far */
+	dmaown_host_trace_fn trace;
+	void *trace_ctx;
+};
+
+/* plain file primitives relative to h->rootfd */
+int host_file_write(struct dmaown_host *h, const char *path,
+		    const char *value);
+int host_file_read(struct dmaown_host *h, const char *path, char *buf,
+		   size_t len);
+int host_file_link(struct dmaown_host *h, const char *path, char *buf,
+		   size_t len);
+int host_file_exists(struct dmaown_host *h, const char *path);
+
+/* set up the common part; takes ownership of nothing */
+int host_init(struct dmaown_host *h, const struct dmaown_host_ops *ops,
+	      const char *root);
+
+/* "vfio_pci" -> "vfio-pci" style normalisation into @buf */
+void host_driver_name(const char *in, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd-assign.c - dmaown assign / release / recover / explain
+ *
+ * Thin over libdmaown: dmaown/move.h plans and runs the move,
+ * dmaown/journal.h keeps the record and the lock, dmaown/safety.h says
+ * what would break, dmaown/host.h touches the host (a fake root when
+ * --root points at a tree holding .dmaown-fake).
+ *
+ * Exit status: 0 done; 1 refused (safety, not viable) or failed and put
+ * back cleanly; 2 bad input, an error, or a failure that left a device
+ * off its original driver (the message names it and the fix).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmaown/drivers.h"
+#include "dmaown/holders.h"
+#include "dmaown/host.h"
+#include "dmaown/journal.h"
+#include "dmaown/move.h"
+#include "dmaown/safety.h"
+#include "cli.h"
+
+struct opts {
+	const char *driver;
+	const char *state_dir;
+	int wait;
+	bool dry_run, force, persist, all, json;
+	const char *bdf;
+};
+
+static int parse_opts(struct cli *cli, int argc, char **argv, struct opts *o,
+		      bool want_bdf)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->json = cli->json;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **val = NULL;
+		const char *waitv = NULL;
+
+		if (!strcmp(a, "--driver"))
+			val = &o->driver;
+		else if (!strcmp(a, "--state-dir"))
+			val = &o->state_dir;
+		else if (!strcmp(a, "--wait"))
+			val = &waitv;
+		if (val) {
+			if (++i >= argc)
+				return cli_error(cli, "%s needs a value", a);
+			*val = argv[i];
+			if (waitv) {
+				char *end;
+				long w = strtol(waitv, &end, 10);
+
+				if (*end || end == waitv || w < 0 || w > 86400)
+					return cli_error(cli, "--wait: '%s' is not a number of seconds",
+							 waitv);
+				o->wait = (int)w;
+			}
+		} else if (!strcmp(a, "--dry-run")) {
+			o->dry_run = true;
+		} else if (!strcmp(a, "--force")) {
+			o->force = true;
+		} else if (!strcmp(a, "--persist")) {
+			o->persist = true;
+		} else if (!strcmp(a, "--all")) {
+			o->all = true;
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (a[0] == '-') {
+			return cli_error(cli, "%s: unknown option '%s'", argv[0],
+					 a);
+		} else if (want_bdf && !o->bdf) {
+			o->bdf = a;
+		} else {
+			return cli_error(cli, "%s: unexpected argument '%s'",
+					 argv[0], a);
+		}
+	}
+	if (want_bdf && !o->bdf)
+		return cli_error(cli, "%s: which device? (dmaown %s BDF)",
+				 argv[0], argv[0]);
+	return 0;
+}
+
+static int open_state(struct cli *cli, const struct opts *o, bool lock,
+		      struct dmaown_state **ret)
+{
+	char dir[PATH_MAX], durable[PATH_MAX];
+	struct dmaown_err err = { 0 };
+	const char *root = cli_root(cli);
+	int r;
+
+	if (o->state_dir) {
+		r = dmaown_state_open(o->state_dir, NULL, ret, &err);
+	} else {
+		snprintf(dir, sizeof(dir), "%s/run/dmaown",
+			 strcmp(root, "/") ? root : "");
+		snprintf(durable, sizeof(durable), "%s/var/lib/dmaown",
+			 strcmp(root, "/") ? root : "");
+		r = dmaown_state_open(dir, durable, ret, &err);
+	}
+	if (!r && lock)
+		r = dmaown_state_lock(*ret, o->wait, &err);
+	if (r < 0) {
+		if (*ret && r != 0)
+			dmaown_state_close(*ret);
+		*ret = NULL;
+		return cli_error(cli, "%s", err.msg[0] ? err.msg :
+				 strerror(-r));
+	}
+	return 0;
+}
+
+static void trace(void *ctx, const char *path, const char *value, int r)
+{
+	struct cli *cli = ctx;
+	char line[512];
+
+	dmaown_move_trace_text(path, value, line, sizeof(line));
+	fprintf(cli->errf, "dmaown: %s: %s\n", line, dmaown_errno_name(r));
+}
+
+static void print_plan(struct cli *cli, const struct dmaown_move_plan *p,
+		       const struct opts *o, const char *result)
+{
+	struct dmaown_move_step *steps = NULL;
+	char b[DMAOWN_BDF_STRLEN], text[320];
+	int n, k;
+	size_t i;
+	FILE *f = cli->out;
+
+	n = dmaown_move_steps(p, &steps);
+	if (o->json) {
+		fprintf(f, "{\"schema\":1,\"op\":\"%s\",\"group\":%d,\"target\":\"%s\",\"dry_run\":%s,\"result\":\"%s\",\"devices\":[",
+			dmaown_move_op_name(p->op), p->group, p->target,
+			o->dry_run ? "true" : "false", result);
+		for (i = 0; i < p->ndevs; i++)
+			fprintf(f, "%s{\"bdf\":\"%s\",\"move\":%s,\"before\":\"%s\",\"after\":\"%s\",\"why\":\"%s\"}",
+				i ? "," : "",
+				dmaown_bdf_format(p->devs[i].bdf, b),
+				p->devs[i].move ? "true" : "false",
+				p->devs[i].before, p->devs[i].after,
+				dmaown_move_why_name(p->devs[i].why));
+		fprintf(f, "],\"steps\":[");
+		for (k = 0; k < n; k++) {
+			dmaown_move_step_text(p, &steps[k], text, sizeof(text));
+			fprintf(f, "%s\"%s\"", k ? "," : "", text);
+		}
+		fprintf(f, "]}\n");
+		free(steps);
+		return;
+	}
+	fprintf(f, "IOMMU group %d: %s%s%s\n", p->group,
+		dmaown_move_op_name(p->op), *p->target ? " to " : "",
+		p->target);
+	for (i = 0; i < p->ndevs; i++) {
+		const struct dmaown_move_dev *d = &p->devs[i];
+
+		fprintf(f, "  %s  %-10s -> %-10s %s: %s\n",
+			dmaown_bdf_format(d->bdf, b),
+			*d->before ? d->before : "(none)",
+			*d->after ? d->after : "(none)",
+			d->move ? "moves" : "stays",
+			dmaown_move_why_text(d->why));
+	}
+	fprintf(f, "steps%s:\n", o->dry_run ? " (dry run, nothing written)" :
+		"");
+	for (k = 0; k < n; k++) {
+		dmaown_move_step_text(p, &steps[k], text, sizeof(text));
+		fprintf(f, "  %d. %s\n", k + 1, text);
+	}
+	free(steps);
+}
+
+static int finish(struct cli *cli, int r, struct dmaown_move_report *rep,
+		  const struct dmaown_err *err, const char *what)
+{
+	int code;
+
+	if (rep->log)
+		fputs(rep->log, cli->errf);
+	if (!r) {
+		code = CLI_OK;
+	} else {
+		cli_error(cli, "%s failed: %s", what, err->msg[0] ? err->msg :
+			  dmaown_errno_name(r));
+		if (rep->incomplete)
+			code = CLI_ERR;
+		else if (rep->failed_step >= 0 && rep->undone)
+			code = CLI_NO;
+		else
+			code = CLI_ERR;
+		if (rep->failed_step >= 0 && rep->undone)
+			fprintf(cli->errf, "dmaown: every device is back on its original driver\n");
+	}
+	dmaown_move_report_free(rep);
+	return code;
+}
+
+int cmd_assign(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: dmaown assign BDF [--driver vfio-pci|pci-stub] [--dry-run] [--force]\n"
+		"                     [--persist] [--all] [--state-dir DIR] [--wait SECS] [--json]\n"
+		"Move BDF's whole IOMMU group to a userspace driver, transactionally.\n";
+	struct dmaown_assign_opts ao = { 0 };
+	struct dmaown_safety_report sr = { 0 };
+	struct dmaown_move_report rep = { .failed_step = -1 };
+	struct dmaown_err err = { 0 };
+	struct dmaown_move_plan *p = NULL;
+	struct dmaown_state *s = NULL;
+	struct dmaown_host *h = NULL;
+	struct opts o;
+	int idx, r, code = CLI_ERR;
+	size_t i;
+
+	if (cli_wants_help(cli, argc, argv, usage))
+		return CLI_OK;
+	if (parse_opts(cli, argc, argv, &o, true))
+		return CLI_ERR;
+	idx = cli_find_dev(cli, o.bdf);
+	if (idx < 0)
+		return CLI_ERR;
+	r = dmaown_host_open(cli_root(cli), &h);
+	if (r < 0)
+		return cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
+	if (open_state(cli, &o, !o.dry_run, &s))
+		goto out;
+	ao.driver = o.driver;
+	ao.include_managed = o.all;
+	ao.persist = o.persist;
+	ao.target_loaded = dmaown_host_driver_loaded(h, o.driver ? o.driver :
+						     "vfio-pci") == 1;
+	r = dmaown_move_plan_assign(cli->topo,
+				    dmaown_topology_dev(cli->topo, (size_t)idx)->bdf,
+				    &ao, &p, &err);
+	if (r < 0) {
+		cli_error(cli, "%s", err.msg);
+		code = r == -ENOENT ? CLI_NO : CLI_ERR;
+		goto out;
+	}
+	r = dmaown_safety_check(cli_root(cli), p, s, &sr);
+	for (i = 0; r > 0 && i < sr.n; i++)
+		fprintf(cli->errf, "dmaown: %s%s\n",
+			o.force ? "warning (--force): " : "", sr.f[i].msg);
+	if (r > 0 && !o.force) {
+		fprintf(cli->errf, "dmaown: refusing to assign group %d\n",
+			p->group);
+		code = CLI_NO;
+		goto out;
+	}
+	if (o.dry_run) {
+		print_plan(cli, p, &o, "planned");
+		code = CLI_OK;
+		goto out;
+	}
+	if (!o.json)
+		print_plan(cli, p, &o, "running");
+	if (cli->verbose)
+		dmaown_host_set_trace(h, trace, cli);
+	r = dmaown_move_assign(h, s, p, &rep, &err);
+	if (o.json)
+		print_plan(cli, p, &o, r ? "failed" : "ok");
+	else if (!r)
+		fprintf(cli->out, "group %d is on %s and viable%s\n", p->group,
+			p->target, p->persist ? " (udev rules written)" : "");
+	code = finish(cli, r, &rep, &err, "assign");
+out:
+	dmaown_safety_report_free(&sr);
+	dmaown_move_plan_free(p);
+	dmaown_state_close(s);
+	dmaown_host_free(h);
+	return code;
+}
+
+int cmd_release(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: dmaown release BDF [--dry-run] [--persist] [--state-dir DIR] [--wait SECS] [--json]\n"
+		"Return BDF's group to the drivers recorded when it was assigned.\n";
+	struct dmaown_move_report rep = { .failed_step = -1 };
+	struct dmaown_move_plan *rec = NULL, *p = NULL;
+	struct dmaown_err err = { 0 };
+	struct dmaown_state *s = NULL;
+	struct dmaown_host *h = NULL;
+	struct dmaown_bdf bdf;
+	char b[DMAOWN_BDF_STRLEN];
+	struct opts o;
+	int idx, r, group, code = CLI_ERR;
+
+	if (cli_wants_help(cli, argc, argv, usage))
+		return CLI_OK;
+	if (parse_opts(cli, argc, argv, &o, true))
+		return CLI_ERR;
+	idx = cli_find_dev(cli, o.bdf);
+	if (idx < 0)
+		return CLI_ERR;
+	bdf = dmaown_topology_dev(cli->topo, (size_t)idx)->bdf;
+	dmaown_bdf_format(bdf, b);
+	group = dmaown_topology_dev(cli->topo, (size_t)idx)->kernel_group;
+	if (group < 0)
+		return cli_error(cli, "%s has no IOMMU group; nothing to release",
+				 b);
+	r = dmaown_host_open(cli_root(cli), &h);
+	if (r < 0)
+		return cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
+	if (open_state(cli, &o, !o.dry_run, &s))
+		goto out;
+	r = dmaown_state_load(s, group, &rec, &err);
+	if (r == -ENOENT) {
+		cli_error(cli, "%s: group %d was not assigned by dmaown (no record in %s)",
+			  b, group, dmaown_state_dir(s));
+		code = CLI_NO;
+		goto out;
+	}
+	if (r < 0) {
+		cli_error(cli, "%s", err.msg);
+		goto out;
+	}
+	if (rec->phase != DMAOWN_PHASE_ASSIGNED) {
+		cli_error(cli, "%s: group %d has an interrupted %s (phase %s); run `dmaown recover`",
+			  b, group, dmaown_move_op_name(rec->op),
+			  dmaown_move_phase_name(rec->phase));
+		goto out;
+	}
+	r = dmaown_move_plan_release(rec, bdf, o.persist, &p, &err);
+	if (r < 0) {
+		cli_error(cli, "%s", err.msg);
+		goto out;
+	}
+	if (o.dry_run || !o.json)
+		print_plan(cli, p, &o, "planned");
+	if (o.dry_run) {
+		code = CLI_OK;
+		goto out;
+	}
+	if (cli->verbose)
+		dmaown_host_set_trace(h, trace, cli);
+	r = dmaown_move_release(h, s, p, &rep, &err);
+	if (o.json)
+		print_plan(cli, p, &o, r ? "failed" : "ok");
+	else if (!r)
+		fprintf(cli->out, "group %d is back on its original drivers\n",
+			group);
+	code = finish(cli, r, &rep, &err, "release");
+out:
+	dmaown_move_plan_free(rec);
+	dmaown_move_plan_free(p);
+	dmaown_state_close(s);
+	dmaown_host_free(h);
+	return code;
+}
+
+int cmd_recover(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: dmaown recover [--state-dir DIR] [--wait SECS]\n"
+		"Undo an interrupted assign, finish an interrupted release.\n";
+	struct dmaown_move_report rep = { .failed_step = -1 };
+	struct dmaown_err err = { 0 };
+	struct dmaown_state *s = NULL;
+	struct dmaown_host *h = NULL;
+	struct opts o;
+	int r, done = 0, code = CLI_ERR;
+
+	if (cli_wants_help(cli, argc, argv, usage))
+		return CLI_OK;
+	if (parse_opts(cli, argc, argv, &o, false))
+		return CLI_ERR;
+	r = dmaown_host_open(cli_root(cli), &h);
+	if (r < 0)
+		return cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
+	if (open_state(cli, &o, true, &s))
+		goto out;
+	r = dmaown_move_recover(h, s, &rep, &done, &err);
+	if (rep.log)
+		fputs(rep.log, cli->out);
+	if (!r && !done)
+		fprintf(cli->out, "nothing to recover\n");
+	dmaown_move_report_free(&rep);
+	if (r < 0)
+		cli_error(cli, "recover incomplete: %s", err.msg[0] ? err.msg :
+			  dmaown_errno_name(r));
+	code = r < 0 ? CLI_ERR : CLI_OK;
+out:
+	dmaown_state_close(s);
+	dmaown_host_free(h);
+	return code;
+}
+
+int cmd_explain(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] =
+		"Usage: dmaown explain BDF [--json]\n"
+		"Why BDF's IOMMU group can or cannot be taken by userspace now.\n";
+	struct dmaown_holder *hs = NULL;
+	const struct dmaown_dev *d;
+	char b[DMAOWN_BDF_STRLEN], m[DMAOWN_BDF_STRLEN];
+	struct opts o;
+	size_t i;
+	int idx, nblock = 0, nh, k;
+	FILE *f = cli->out;
+
+	if (cli_wants_help(cli, argc, argv, usage))
+		return CLI_OK;
+	if (parse_opts(cli, argc, argv, &o, true))
+		return CLI_ERR;
+	idx = cli_find_dev(cli, o.bdf);
+	if (idx < 0)
+		return CLI_ERR;
+	d = dmaown_topology_dev(cli->topo, (size_t)idx);
+	dmaown_bdf_format(d->bdf, b);
+	if (d->kernel_group < 0) {
+		if (o.json)
+			fprintf(f, "{\"schema\":1,\"bdf\":\"%s\",\"group\":-1,\"viable\":false,\"reason\":\"no IOMMU group\"}\n",
+				b);
+		else
+			fprintf(f, "%s has no IOMMU group: the kernel has no IOMMU isolating it, so VFIO cannot take it.\n"
+				"Enable the IOMMU (intel_iommu=on or amd_iommu=on on the kernel command line, and VT-d/AMD-Vi in firmware), reboot, then `dmaown explain %s`.\n",
+				b, b);
+		return CLI_NO;
+	}
+	if (o.json)
+		fprintf(f, "{\"schema\":1,\"bdf\":\"%s\",\"group\":%d,\"members\":[",
+			b, d->kernel_group);
+	else
+		fprintf(f, "%s is in IOMMU group %d; userspace can take the group only when no member is bound to a DMA-API driver:\n",
+			b, d->kernel_group);
+	for (i = 0, k = 0; i < dmaown_topology_count(cli->topo); i++) {
+		const struct dmaown_dev *x = dmaown_topology_dev(cli->topo, i);
+		const char *drv = x->driver && *x->driver ? x->driver : NULL;
+		bool blocks = drv && !dmaown_driver_managed_dma(drv);
+
+		if (x->kernel_group != d->kernel_group)
+			continue;
+		dmaown_bdf_format(x->bdf, m);
+		nblock += blocks;
+		if (o.json) {
+			fprintf(f, "%s{\"bdf\":\"%s\",\"driver\":%s%s%s,\"blocks\":%s}",
+				k++ ? "," : "", m, drv ? "\"" : "",
+				drv ? drv : "null", drv ? "\"" : "",
+				blocks ? "true" : "false");
+			continue;
+		}
+		if (blocks)
+			fprintf(f, "  %s  %-10s BLOCKS: %s uses the kernel DMA API (owner_cnt > 0)\n",
+				m, drv, drv);
+		else
+			fprintf(f, "  %s  %-10s ok: %s\n", m, drv ? drv : "(none)",
+				!drv ? "no driver" :
+				dmaown_driver_is_vfio(drv) ? "VFIO driver" :
+				"driver_managed_dma driver");
+	}
+	nh = dmaown_vfio_holders(cli_root(cli), &hs);
+	if (o.json) {
+		fprintf(f, "],\"viable\":%s,\"holders\":[", nblock ? "false" :
+			"true");
+		for (k = 0; k < nh; k++)
+			if (hs[k].group == d->kernel_group)
+				fprintf(f, "{\"pid\":%d,\"comm\":\"%s\"}",
+					(int)hs[k].pid, hs[k].comm);
+		fprintf(f, "],\"fix\":%s%s%s}\n", nblock ? "\"dmaown assign " : "",
+			nblock ? b : "null", nblock ? "\"" : "");
+		free(hs);
+		return nblock ? CLI_NO : CLI_OK;
+	}
+	for (k = 0; k < nh; k++)
+		if (hs[k].group == d->kernel_group)
+			fprintf(f, "group %d is held open by pid %d (%s) through /dev/vfio/%d\n",
+				d->kernel_group, (int)hs[k].pid, hs[k].comm,
+				d->kernel_group);
+	free(hs);
+	if (nblock) {
+		fprintf(f, "Not viable: QEMU would say \"group %d is not viable\".\n"
+			"Fix: dmaown assign %s   (moves every blocking member to vfio-pci and back with `dmaown release %s`)\n",
+			d->kernel_group, b, b);
+		return CLI_NO;
+	}
+	fprintf(f, "Viable: no member uses the kernel DMA API; VFIO can claim group %d.\n",
+		d->kernel_group);
+	return CLI_OK;
+}

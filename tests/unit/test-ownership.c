@@ -1,0 +1,849 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * test-ownership.c - spec/ownership.md §7 scenarios against the engine.
+ *
+ * One test per scenario, named sNN_*.  Where the spec marks a scenario
+ * as version-dependent the test runs in both the 5.19 and the latest
+ * profile and asserts the difference.  Every test ends with the
+ * invariant checker.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dmaown/drivers.h"
+#include "dmaown/ownership.h"
+
+struct fx {
+	struct dmaown_engine *e;
+	int g, d1, d2;
+	unsigned int fd;
+	const struct dmaown_profile *p;
+};
+
+#define A ((uintptr_t)0xa)
+#define B ((uintptr_t)0xb)
+
+static void fx_init_n(struct fx *f, const char *prof, unsigned int gflags,
+		      int ndev)
+{
+	memset(f, 0, sizeof(*f));
+	f->p = dmaown_profile_get(prof);
+	assert_non_null(f->p);
+	assert_int_equal(dmaown_engine_new(f->p, &f->e), 0);
+	assert_int_equal(dmaown_group_new(f->e, gflags, &f->g), 0);
+	assert_int_equal(dmaown_dev_new(f->e, "d1", f->g, 0, &f->d1), 0);
+	f->d2 = -1;
+	if (ndev > 1)
+		assert_int_equal(dmaown_dev_new(f->e, "d2", f->g, 0, &f->d2), 0);
+}
+
+static void fx_init(struct fx *f, const char *prof)
+{
+	fx_init_n(f, prof, 0, 2);
+}
+
+static void checked(struct dmaown_engine *e)
+{
+	char why[256];
+	int r = dmaown_engine_check(e, why, sizeof(why));
+
+	if (r)
+		fail_msg("invariant: %s", why);
+}
+
+static void fx_fini(struct fx *f)
+{
+	checked(f->e);
+	dmaown_engine_free(f->e);
+}
+
+static struct dmaown_group_info gi(struct fx *f)
+{
+	struct dmaown_group_info i;
+
+	assert_int_equal(dmaown_group_info(f->e, f->g, &i), 0);
+	return i;
+}
+
+static struct dmaown_dev_info di(struct fx *f, int d)
+{
+	struct dmaown_dev_info i;
+
+	assert_int_equal(dmaown_dev_info(f->e, d, &i), 0);
+	return i;
+}
+
+/* user-own G through VFIO: d1 on vfio-pci, open, SET_CONTAINER, SET_IOMMU */
+static void vfio_hold(struct fx *f)
+{
+	assert_int_equal(dmaown_dev_bind(f->e, f->d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f->e, f->g, &f->fd), 0);
+	assert_int_equal(dmaown_vfio_set_container(f->e, f->g, f->fd), 0);
+	assert_int_equal(dmaown_vfio_set_iommu(f->e, f->g, f->fd), 0);
+}
+
+static void s01_kdrv_probe(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(gi(&f).owner, 0);
+	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	assert_int_equal(dmaown_domain_type(gi(&f).domain), DMAOWN_DOMAIN_DMA);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_KERNEL);
+	fx_fini(&f);
+}
+
+static void s02_s03_second_kdrv_then_unbind(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 2);
+	checked(f.e);
+	assert_int_equal(dmaown_dev_unbind(f.e, f.d1), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_string_equal(di(&f, f.d1).driver, "");
+	fx_fini(&f);
+}
+
+static void s04_vfio_bind_no_count(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 0);
+	assert_true(gi(&f).vfio_exists);
+	fx_fini(&f);
+}
+
+static void s05_set_container(void **state)
+{
+	const char *prof = *state;
+	struct dmaown_group_info i;
+	struct fx f;
+	bool viable, cset;
+
+	fx_init(&f, prof);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, &cset), 0);
+	assert_true(viable);
+	assert_false(cset);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	i = gi(&f);
+	assert_int_equal(i.mode, DMAOWN_GROUP_MODE_USER);
+	assert_int_equal(i.owner, i.vfio_cookie);
+	assert_int_equal(i.owner_cnt, 1);
+	assert_int_equal(i.domain, i.blocking_domain);
+	assert_int_equal(dmaown_domain_type(i.domain), DMAOWN_DOMAIN_BLOCKED);
+	assert_int_equal(dmaown_vfio_set_iommu(f.e, f.g, f.fd), 0);
+	i = gi(&f);
+	assert_int_equal(i.domain, i.vfio_domain);
+	assert_int_equal(dmaown_domain_type(i.domain), DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, &cset), 0);
+	assert_true(viable && cset);
+	checked(f.e);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	i = gi(&f);
+	assert_int_equal(i.mode, DMAOWN_GROUP_MODE_IDLE);
+	assert_int_equal(i.domain, i.default_domain);
+	fx_fini(&f);
+}
+
+static void s06_kdrv_blocks_container(void **state)
+{
+	struct fx f;
+	bool viable, cset;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, &cset), 0);
+	assert_false(viable);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), -EPERM);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_KERNEL);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(gi(&f).blocking_allocs, 0);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	fx_fini(&f);
+}
+
+static void s07_pci_stub_viable(void **state)
+{
+	struct fx f;
+	bool viable;
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "pci-stub", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_true(viable);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	fx_fini(&f);
+}
+
+static void s08_s09_bridge_driver(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "latest");		/* d2 plays the bridge */
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "pcieport", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	fx_fini(&f);
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "shpchp", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), -EPERM);
+	fx_fini(&f);
+}
+
+static void s10_s11_kdrv_bind_on_owned(void **state)
+{
+	struct fx f;
+	int g2, other;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_group_new(f.e, 0, &g2), 0);
+	assert_int_equal(dmaown_dev_new(f.e, "other", g2, 0, &other), 0);
+	vfio_hold(&f);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), -EBUSY);
+	assert_string_equal(di(&f, f.d2).driver, "");
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	/* s11: a module load probes every match; other groups still bind */
+	assert_int_equal(dmaown_dev_bind(f.e, other, "e1000e", 0), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	fx_fini(&f);
+}
+
+static void s12_pci_stub_on_owned(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "latest");
+	vfio_hold(&f);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "pci-stub", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_USER);
+	fx_fini(&f);
+}
+
+static void s13_group_claim_no_nest(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EPERM);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, B), -EPERM);
+	assert_int_equal(gi(&f).owner, A);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	fx_fini(&f);
+}
+
+static void s14_s15_s16_device_claims(void **state)
+{
+	struct dmaown_group_info i;
+	unsigned long blk;
+	struct fx f;
+
+	fx_init(&f, "5.19");		/* no device-claim API before 6.2 */
+	assert_int_equal(dmaown_dev_claim(f.e, f.d1, A), -EOPNOTSUPP);
+	fx_fini(&f);
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_dev_claim(f.e, f.d1, A), 0);
+	i = gi(&f);
+	assert_int_equal(i.owner_cnt, 1);
+	assert_int_equal(i.domain, i.blocking_domain);
+	blk = i.domain;
+	assert_int_equal(dmaown_dev_claim(f.e, f.d2, A), 0);
+	assert_int_equal(gi(&f).owner_cnt, 2);
+	assert_int_equal(gi(&f).domain, blk);
+	/* s15 */
+	assert_int_equal(dmaown_dev_claim(f.e, f.d1, B), -EPERM);
+	/* s16 */
+	assert_int_equal(dmaown_dev_release(f.e, f.d2), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(gi(&f).owner, A);
+	assert_int_equal(gi(&f).domain, blk);
+	assert_int_equal(dmaown_dev_release(f.e, f.d1), 0);
+	i = gi(&f);
+	assert_int_equal(i.owner_cnt, 0);
+	assert_int_equal(i.owner, 0);
+	assert_int_equal(i.domain, i.default_domain);
+	fx_fini(&f);
+}
+
+static void s17_group_vs_device_claim(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	assert_int_equal(dmaown_dev_claim(f.e, f.d1, B), -EPERM);
+	assert_int_equal(dmaown_group_release(f.e, f.g), 0);
+	assert_int_equal(dmaown_dev_claim(f.e, f.d1, B), 0);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EPERM);
+	fx_fini(&f);
+}
+
+static void s18_foreign_domain_blocks_claim(void **state)
+{
+	struct fx f;
+	unsigned long d;
+
+	fx_init(&f, *state);
+	d = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_group_attach(f.e, f.g, d), 0);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EBUSY);
+	assert_int_equal(gi(&f).blocking_allocs, 0);
+	assert_int_equal(gi(&f).blocking_domain, 0);
+	assert_int_equal(gi(&f).domain, d);
+	fx_fini(&f);
+}
+
+static void s19_s20_pasid(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "5.19");
+	assert_int_equal(dmaown_group_pasid_attach(f.e, f.g), -EOPNOTSUPP);
+	fx_fini(&f);
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_group_pasid_attach(f.e, f.g), 0);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EBUSY);
+	/* s20: KERNEL(1) with a PASID: the second driver is refused */
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), -EBUSY);
+	assert_int_equal(dmaown_group_pasid_detach(f.e, f.g), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+	fx_fini(&f);
+}
+
+static void s21_blocking_reused(void **state)
+{
+	struct fx f;
+	unsigned long blk, def;
+
+	fx_init(&f, *state);
+	def = gi(&f).default_domain;
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	blk = gi(&f).domain;
+	assert_int_not_equal(blk, def);
+	assert_int_equal(dmaown_group_release(f.e, f.g), 0);
+	assert_int_equal(gi(&f).domain, def);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, B), 0);
+	assert_int_equal(gi(&f).domain, blk);
+	assert_int_equal(gi(&f).blocking_allocs, 1);
+	fx_fini(&f);
+}
+
+static void s22_blocking_fallback(void **state)
+{
+	struct fx f;
+
+	fx_init_n(&f, "latest", DMAOWN_GROUP_NO_BLOCKED, 2);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	assert_int_equal(dmaown_domain_type(gi(&f).domain),
+			 DMAOWN_DOMAIN_UNMANAGED);
+	fx_fini(&f);
+
+	fx_init_n(&f, "5.19", DMAOWN_GROUP_NO_BLOCKED | DMAOWN_GROUP_NO_PAGING,
+		  2);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EINVAL);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
+	fx_fini(&f);
+
+	fx_init_n(&f, "latest", DMAOWN_GROUP_NO_BLOCKED | DMAOWN_GROUP_NO_PAGING,
+		  2);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -ENOMEM);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
+	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	fx_fini(&f);
+}
+
+static void s23_null_cookie(void **state)
+{
+	struct fx f;
+	char why[128];
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_group_claim(f.e, f.g, 0), -EINVAL);
+	assert_int_equal(dmaown_engine_warns(f.e), 1);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
+	fx_fini(&f);
+
+	/* 5.19 took it: a "kernel-looking" claimed group the checker flags */
+	fx_init(&f, "5.19");
+	assert_int_equal(dmaown_group_claim(f.e, f.g, 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(dmaown_engine_check(f.e, why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "owner_cnt 1"));
+	dmaown_engine_free(f.e);
+}
+
+static void s24_release_unowned_warns(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_group_release(f.e, f.g), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 1);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+	assert_int_equal(dmaown_group_release(f.e, f.g), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 2);
+	assert_int_equal(gi(&f).owner_cnt, 2);
+	fx_fini(&f);
+}
+
+static void s25_attach_detach_owned(void **state)
+{
+	struct fx f;
+	unsigned long d1, d2;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	d1 = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	d2 = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_group_attach(f.e, f.g, d1), 0);
+	assert_int_equal(dmaown_group_attach(f.e, f.g, d2), -EBUSY);
+	assert_int_equal(dmaown_group_detach(f.e, f.g, d1), 0);
+	assert_int_equal(gi(&f).domain, gi(&f).blocking_domain);
+	assert_int_equal(dmaown_group_release(f.e, f.g), 0);
+	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	fx_fini(&f);
+}
+
+static void s26_kernel_attach_unchecked(void **state)
+{
+	struct fx f;
+	unsigned long d;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	d = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_group_attach(f.e, f.g, d), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), -EBUSY);
+	fx_fini(&f);
+}
+
+static void s27_attach_device_singleton(void **state)
+{
+	struct fx f;
+	unsigned long d;
+
+	fx_init(&f, *state);
+	d = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_dev_attach(f.e, f.d1, d), -EINVAL);
+	fx_fini(&f);
+	fx_init_n(&f, *state, 0, 1);
+	d = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_dev_attach(f.e, f.d1, d), 0);
+	assert_int_equal(gi(&f).domain, d);
+	assert_int_equal(dmaown_dev_detach(f.e, f.d1, d), 0);
+	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	fx_fini(&f);
+}
+
+/* §5.1: v5.19 re-attaches the newcomer to the default domain */
+static void s28_hotadd_private_domain(void **state)
+{
+	const char *prof = *state;
+	struct fx f;
+	unsigned long d;
+	int d3;
+
+	fx_init_n(&f, prof, 0, 1);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "kdrv", 0), 0);
+	d = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_dev_attach(f.e, f.d1, d), 0);
+	assert_int_equal(dmaown_dev_new(f.e, "d3", f.g, 0, &d3), 0);
+	if (!strcmp(prof, "5.19"))
+		assert_int_equal(di(&f, d3).attached, gi(&f).default_domain);
+	else
+		assert_int_equal(di(&f, d3).attached, d);
+	assert_int_equal(gi(&f).domain, d);
+	assert_int_equal(dmaown_dev_bind(f.e, d3, "e1000e", 0), -EBUSY);
+	assert_int_equal(dmaown_dev_detach(f.e, f.d1, d), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 1);
+	assert_int_equal(gi(&f).domain, d);
+	fx_fini(&f);
+}
+
+static void s29_hotadd_into_user_group(void **state)
+{
+	struct fx f;
+	int d3;
+
+	fx_init(&f, *state);
+	vfio_hold(&f);
+	assert_int_equal(dmaown_dev_new(f.e, "d3", f.g, 0, &d3), 0);
+	assert_int_equal(di(&f, d3).attached, gi(&f).vfio_domain);
+	assert_int_equal(dmaown_dev_bind(f.e, d3, "e1000e", 0), -EBUSY);
+	assert_string_equal(di(&f, d3).driver, "");
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	fx_fini(&f);
+}
+
+/* §4.4: last VFIO device leaves a held group; 6.1+ releases at once */
+static void s33_last_vfio_device_leaves(void **state)
+{
+	const char *prof = *state;
+	struct dmaown_group_info i;
+	struct fx f;
+
+	for (int how = 0; how < 2; how++) {
+		fx_init(&f, prof);
+		vfio_hold(&f);
+		if (how)
+			assert_int_equal(dmaown_dev_remove(f.e, f.d1), 0);
+		else
+			assert_int_equal(dmaown_dev_unbind(f.e, f.d1), 0);
+		i = gi(&f);
+		if (!strcmp(prof, "5.19")) {
+			assert_int_equal(i.mode, DMAOWN_GROUP_MODE_USER);
+			assert_true(i.vfio_open);
+			assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0),
+					 -EBUSY);
+			checked(f.e);
+			assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+		} else {
+			assert_int_equal(i.mode, DMAOWN_GROUP_MODE_IDLE);
+			assert_int_equal(i.domain, i.default_domain);
+			assert_false(i.vfio_open);	/* fd open but dead */
+			assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd,
+							    NULL, NULL),
+					 -EBADF);
+			assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd),
+					 -EBADF);
+		}
+		i = gi(&f);
+		assert_int_equal(i.mode, DMAOWN_GROUP_MODE_IDLE);
+		assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+		assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), -ENOENT);
+		fx_fini(&f);
+	}
+}
+
+static void s34_stub_device_removed(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "pci-stub", 0), 0);
+	vfio_hold(&f);
+	assert_int_equal(dmaown_dev_remove(f.e, f.d2), 0);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_USER);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(gi(&f).ndevs, 1);
+	fx_fini(&f);
+}
+
+static void s35_empty_group_while_owned(void **state)
+{
+	const char *prof = *state;
+	struct fx f;
+
+	fx_init_n(&f, prof, 0, 1);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	assert_int_equal(dmaown_dev_remove(f.e, f.d1), 0);
+	if (!strcmp(prof, "latest")) {
+		assert_int_equal(dmaown_engine_warns(f.e), 1);
+		assert_int_equal(gi(&f).domain, 0);
+		assert_int_equal(gi(&f).default_domain, 0);
+	} else {
+		assert_int_equal(dmaown_engine_warns(f.e), 0);
+		assert_int_equal(gi(&f).domain, gi(&f).blocking_domain);
+	}
+	assert_int_equal(dmaown_dev_remove(f.e, f.d1), -ENODEV);
+	fx_fini(&f);
+
+	/* an idle group empties quietly in every profile */
+	fx_init_n(&f, prof, 0, 1);
+	assert_int_equal(dmaown_dev_remove(f.e, f.d1), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	assert_int_equal(dmaown_dev_readd(f.e, f.d1), 0);
+	assert_int_not_equal(gi(&f).domain, 0);
+	fx_fini(&f);
+}
+
+static void s36_probe_defer(void **state)
+{
+	const char *prof = *state;
+	struct fx f;
+
+	fx_init_n(&f, prof, DMAOWN_GROUP_DEFER_DEFAULT, 2);
+	if (!strcmp(prof, "latest"))
+		assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0),
+				 -EAGAIN);
+	else
+		assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_group_default_ready(f.e, f.g), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+	assert_int_not_equal(gi(&f).default_domain, 0);
+	fx_fini(&f);
+}
+
+static void s37_amd_identity(void **state)
+{
+	static const char *const prof[] = { "5.19", "6.1", "latest" };
+	static const int want[] = { -EBUSY, 0, -EBUSY };
+
+	for (int k = 0; k < 3; k++) {
+		struct fx f;
+		unsigned long id;
+
+		fx_init_n(&f, prof[k], DMAOWN_GROUP_IDENTITY, 2);
+		assert_int_equal(dmaown_dev_bind(f.e, f.d1, "amdgpu", 0), 0);
+		id = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_IDENTITY);
+		assert_int_equal(dmaown_group_attach(f.e, f.g, id), 0);
+		assert_int_equal(dmaown_dev_bind(f.e, f.d2, "snd_hda_intel", 0),
+				 want[k]);
+		dmaown_engine_free(f.e);	/* private domain: no check */
+	}
+}
+
+static void s38_probe_fails(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", -ENXIO), -ENXIO);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_string_equal(di(&f, f.d2).driver, "");
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	fx_fini(&f);
+}
+
+static void s39_dma_configure_fails(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), -EBUSY);
+	/* no dma_cleanup: the user's count is intact, nothing WARNed */
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	assert_int_equal(dmaown_group_release(f.e, f.g), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	fx_fini(&f);
+}
+
+static void s44_require_direct(void **state)
+{
+	const char *prof = *state;
+	struct fx f;
+	int d3;
+
+	fx_init_n(&f, prof, 0, 1);
+	assert_int_equal(dmaown_dev_new(f.e, "rmrr", f.g,
+					DMAOWN_DEV_REQUIRE_DIRECT, &d3), 0);
+	if (!strcmp(prof, "latest")) {
+		assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EINVAL);
+		assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
+		assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	} else {
+		assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	}
+	fx_fini(&f);
+}
+
+static void s49_release_through_other_device(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, "latest");
+	assert_int_equal(dmaown_dev_claim(f.e, f.d1, A), 0);
+	assert_int_equal(dmaown_dev_release(f.e, f.d2), 0);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
+	fx_fini(&f);
+}
+
+static void vfio_group_file(void **state)
+{
+	unsigned int stale;
+	struct fx f;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), -ENOENT);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio_pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), -EBUSY);
+	assert_int_equal(dmaown_vfio_set_iommu(f.e, f.g, f.fd), -EINVAL);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), -EINVAL);
+	assert_int_equal(dmaown_vfio_unset_container(f.e, f.g, f.fd), 0);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), -EBADF);
+	/* a stale fd never acts on a newer open */
+	stale = f.fd;
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_not_equal(stale, f.fd);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, stale), -EBADF);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	fx_fini(&f);
+}
+
+static void vfio_cookie_per_profile(void **state)
+{
+	struct fx f, g;
+
+	fx_init(&f, "5.19");
+	fx_init(&g, "6.1");
+	vfio_hold(&f);
+	vfio_hold(&g);
+	assert_true(dmaown_profile_get("6.1")->vfio_cookie_is_group);
+	assert_false(dmaown_profile_get("5.19")->vfio_cookie_is_group);
+	assert_int_not_equal(gi(&f).owner, 0);
+	assert_int_not_equal(gi(&g).owner, 0);
+	fx_fini(&f);
+	fx_fini(&g);
+}
+
+static void no_iommu_device(void **state)
+{
+	struct dmaown_engine *e;
+	int d;
+
+	assert_int_equal(dmaown_engine_new(NULL, &e), 0);
+	assert_int_equal(dmaown_dev_new(e, "lone", -1, 0, &d), 0);
+	assert_int_equal(dmaown_dev_bind(e, d, "e1000e", 0), 0);
+	assert_int_equal(dmaown_dev_unbind(e, d), 0);
+	assert_int_equal(dmaown_dev_claim(e, d, A), -ENODEV);
+	assert_int_equal(dmaown_dev_attach(e, d, 8), -ENODEV);
+	assert_int_equal(dmaown_dev_bind(e, d, "vfio-pci", 0), -EINVAL);
+	assert_int_equal(dmaown_engine_warns(e), 0);
+	checked(e);
+	dmaown_engine_free(e);
+}
+
+static void bad_ids(void **state)
+{
+	struct dmaown_engine *e;
+	int d;
+
+	assert_int_equal(dmaown_engine_new(NULL, &e), 0);
+	assert_int_equal(dmaown_dev_new(e, "x", 7, 0, &d), -ENOENT);
+	assert_int_equal(dmaown_dev_bind(e, 3, "e1000e", 0), -ENOENT);
+	assert_int_equal(dmaown_group_claim(e, 3, A), -ENOENT);
+	assert_int_equal(dmaown_vfio_open(e, -1, NULL), -ENOENT);
+	assert_int_equal(dmaown_dev_unbind(e, -5), -ENOENT);
+	dmaown_engine_free(e);
+}
+
+static void profiles(void **state)
+{
+	const struct dmaown_profile *p;
+
+	assert_string_equal(dmaown_profile_get(NULL)->name, "latest");
+	assert_null(dmaown_profile_get("4.19"));
+	assert_int_equal(dmaown_profile_auto("6.1.0-56-amd64", &p), 0);
+	assert_string_equal(p->name, "6.1");
+	assert_int_equal(dmaown_profile_auto("6.12.117+deb12-amd64", &p), 0);
+	assert_string_equal(p->name, "6.12");
+	assert_int_equal(dmaown_profile_auto("5.19.0", &p), 0);
+	assert_string_equal(p->name, "5.19");
+	assert_int_equal(dmaown_profile_auto("6.5.0-1", &p), 0);
+	assert_string_equal(p->name, "6.2");
+	assert_int_equal(dmaown_profile_auto("6.16.3", &p), 0);
+	assert_string_equal(p->name, "latest");
+	assert_int_equal(dmaown_profile_auto("5.10.0-30-amd64", &p),
+			 -EOPNOTSUPP);
+	assert_int_equal(dmaown_profile_auto("linux", &p), -EINVAL);
+	assert_int_equal(dmaown_profile_auto("6.", &p), -EINVAL);
+}
+
+static void driver_table(void **state)
+{
+	assert_true(dmaown_driver_managed_dma("pci_stub"));
+	assert_true(dmaown_driver_managed_dma("pcieport"));
+	assert_true(dmaown_driver_is_vfio("vfio_pci"));
+	assert_true(dmaown_driver_is_vfio("mlx5-vfio-pci"));
+	assert_true(dmaown_driver_is_vfio("nvgrace-gpu-vfio-pci"));
+	assert_true(dmaown_driver_is_vfio("vfio-cdx"));
+	assert_false(dmaown_driver_is_vfio("pci-stub"));
+	assert_false(dmaown_driver_managed_dma("e1000e"));
+	assert_false(dmaown_driver_managed_dma("vfio-pci-x"));
+	assert_false(dmaown_driver_managed_dma(NULL));
+	for (size_t i = 0; i < dmaown_driver_count(); i++)
+		assert_true(dmaown_driver_at(i)->provenance[0]);
+	assert_null(dmaown_driver_at(dmaown_driver_count()));
+}
+
+#define BOTH(fn) \
+	cmocka_unit_test_prestate(fn, (void *)"5.19"), \
+	cmocka_unit_test_prestate(fn, (void *)"latest")
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(s01_kdrv_probe),
+		cmocka_unit_test(s02_s03_second_kdrv_then_unbind),
+		cmocka_unit_test(s04_vfio_bind_no_count),
+		BOTH(s05_set_container),
+		BOTH(s06_kdrv_blocks_container),
+		cmocka_unit_test(s07_pci_stub_viable),
+		cmocka_unit_test(s08_s09_bridge_driver),
+		BOTH(s10_s11_kdrv_bind_on_owned),
+		cmocka_unit_test(s12_pci_stub_on_owned),
+		BOTH(s13_group_claim_no_nest),
+		cmocka_unit_test(s14_s15_s16_device_claims),
+		cmocka_unit_test(s17_group_vs_device_claim),
+		BOTH(s18_foreign_domain_blocks_claim),
+		cmocka_unit_test(s19_s20_pasid),
+		BOTH(s21_blocking_reused),
+		cmocka_unit_test(s22_blocking_fallback),
+		cmocka_unit_test(s23_null_cookie),
+		BOTH(s24_release_unowned_warns),
+		BOTH(s25_attach_detach_owned),
+		BOTH(s26_kernel_attach_unchecked),
+		BOTH(s27_attach_device_singleton),
+		BOTH(s28_hotadd_private_domain),
+		BOTH(s29_hotadd_into_user_group),
+		BOTH(s33_last_vfio_device_leaves),
+		cmocka_unit_test_prestate(s33_last_vfio_device_leaves,
+					  (void *)"6.1"),
+		BOTH(s34_stub_device_removed),
+		BOTH(s35_empty_group_while_owned),
+		BOTH(s36_probe_defer),
+		cmocka_unit_test(s37_amd_identity),
+		BOTH(s38_probe_fails),
+		BOTH(s39_dma_configure_fails),
+		BOTH(s44_require_direct),
+		cmocka_unit_test(s49_release_through_other_device),
+		BOTH(vfio_group_file),
+		cmocka_unit_test(vfio_cookie_per_profile),
+		cmocka_unit_test(no_iommu_device),
+		cmocka_unit_test(bad_ids),
+		cmocka_unit_test(profiles),
+		cmocka_unit_test(driver_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
