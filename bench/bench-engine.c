@@ -89,7 +89,8 @@ static void run(const char *what, bool claim, int nthreads, bool same,
 	}
 	t0 = now();
 	for (int i = 0; i < nthreads; i++) {
-		w[i] = (struct worker){ .c = &c, .claim = claim,
+		w[i] = (struct worker){ .c = &c,
+					.claim = claim,
 					.group = c.groups[same ? 0 : i],
 					.dev = c.devs[i] };
 		pthread_create(&t[i], NULL, work, &w[i]);
@@ -105,8 +106,10 @@ static void run(const char *what, bool claim, int nthreads, bool same,
 	if (dmaown_engine_check(c.e, NULL, 0))
 		fprintf(stderr, "invariant violated after %s\n", what);
 	printf("| %-16s | %d | %-9s | %12.0f | %10lu |\n", what, nthreads,
-	       nthreads == 1 ? "-" : same ? "same" : "different", ops / dt,
-	       fails);
+	       nthreads == 1 ? "-" :
+	       same	     ? "same" :
+			       "different",
+	       ops / dt, fails);
 	dmaown_engine_free(c.e);
 }
 

@@ -16,8 +16,8 @@
 
 #include "dmaown/cmdline.h"
 
-__attribute__((format(printf, 2, 3)))
-static void warn(struct dmaown_cmdline *cl, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+warn(struct dmaown_cmdline *cl, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -37,7 +37,8 @@ static long hex(const char **p, int max)
 	while (isxdigit((unsigned char)**p) && n < max) {
 		char c = (char)tolower((unsigned char)**p);
 
-		v = v * 16 + (isdigit((unsigned char)c) ? c - '0' : c - 'a' + 10);
+		v = v * 16 +
+		    (isdigit((unsigned char)c) ? c - '0' : c - 'a' + 10);
 		(*p)++;
 		n++;
 	}
@@ -115,7 +116,7 @@ static int parse_acs_flags(const char *s, const char *end, uint16_t *mask,
 		char ch = *--p;
 
 		if (bit > 6 && ch != 'x')
-			return -EINVAL;	/* "Invalid ACS flags specified" */
+			return -EINVAL; /* "Invalid ACS flags specified" */
 		if (ch == '0' || ch == '1') {
 			*mask |= (uint16_t)(1u << bit);
 			if (ch == '1')
@@ -142,19 +143,23 @@ static void parse_acs_list(struct dmaown_cmdline *cl, const char *s,
 			e = end;
 		sel.disable_redir = disable;
 		if (disable) {
-			sel.mask = DMAOWN_ACS_RR | DMAOWN_ACS_CR | DMAOWN_ACS_EC;
+			sel.mask =
+				DMAOWN_ACS_RR | DMAOWN_ACS_CR | DMAOWN_ACS_EC;
 			at = s;
 		} else {
 			at = memchr(s, '@', (size_t)(e - s));
-			if (!at || parse_acs_flags(s, at, &sel.mask, &sel.flags)) {
-				warn(cl, "pci=%s=%.*s: invalid ACS flags, rest ignored",
+			if (!at ||
+			    parse_acs_flags(s, at, &sel.mask, &sel.flags)) {
+				warn(cl,
+				     "pci=%s=%.*s: invalid ACS flags, rest ignored",
 				     opt, (int)(e - s), s);
 				return;
 			}
 			at++;
 		}
 		if (parse_sel(at, e, &sel)) {
-			warn(cl, "pci=%s=%.*s: can't parse the device, rest ignored",
+			warn(cl,
+			     "pci=%s=%.*s: can't parse the device, rest ignored",
 			     opt, (int)(e - s), s);
 			return;
 		}
@@ -213,10 +218,12 @@ static void parse_override(struct dmaown_cmdline *cl, const char *s,
 				d = hex(&p, 4);
 			}
 			if (v < 0 || d < 0 || p != e) {
-				warn(cl, "pcie_acs_override: bad id entry '%.*s'",
+				warn(cl,
+				     "pcie_acs_override: bad id entry '%.*s'",
 				     (int)n, s);
 			} else if (o->nids >= DMAOWN_ACS_OVERRIDE_MAX_IDS) {
-				warn(cl, "pcie_acs_override: more than %d ids, '%.*s' ignored",
+				warn(cl,
+				     "pcie_acs_override: more than %d ids, '%.*s' ignored",
 				     DMAOWN_ACS_OVERRIDE_MAX_IDS, (int)n, s);
 			} else {
 				o->ids[o->nids][0] = (uint16_t)v;
@@ -265,13 +272,15 @@ int dmaown_cmdline_parse(const char *s, struct dmaown_cmdline *cl)
 			    word_is(s, klen, "amd_iommu")) {
 				/* comma-separated option lists */
 				for (const char *p = v; p < e;) {
-					const char *q = memchr(p, ',', (size_t)(e - p));
+					const char *q =
+						memchr(p, ',', (size_t)(e - p));
 
 					if (!q)
 						q = e;
 					if (word_is(p, (size_t)(q - p), "off"))
 						cl->iommu_off = true;
-					else if (word_is(p, (size_t)(q - p), "pt"))
+					else if (word_is(p, (size_t)(q - p),
+							 "pt"))
 						cl->passthrough = true;
 					p = q + 1;
 				}
@@ -300,7 +309,8 @@ bool dmaown_acs_sel_match(const struct dmaown_acs_sel *sel,
 	if (sel->by_id)
 		return (!sel->vendor || sel->vendor == d->vendor) &&
 		       (!sel->device || sel->device == d->device) &&
-		       (!sel->subvendor || sel->subvendor == d->subsys_vendor) &&
+		       (!sel->subvendor ||
+			sel->subvendor == d->subsys_vendor) &&
 		       (!sel->subdevice || sel->subdevice == d->subsys_device);
 	/* last path element is the device, walk up one bridge per element */
 	for (k = sel->npath - 1; k > 0; k--) {

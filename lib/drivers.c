@@ -35,7 +35,8 @@ static const struct dmaown_driver table[] = {
 	  "inferred: iommufd_device_bind() users must set the flag" },
 	{ "xe_vfio_pci", "pci", true, true,
 	  "xe-vfio-pci driver struct (2025, release not checked)" },
-	{ "vfio-cdx", "cdx", true, true, "drivers/vfio/cdx/main.c driver struct" },
+	{ "vfio-cdx", "cdx", true, true,
+	  "drivers/vfio/cdx/main.c driver struct" },
 };
 
 bool dmaown_driver_name_eq(const char *a, const char *b)

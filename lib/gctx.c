@@ -25,7 +25,7 @@ void gctx_fini(struct gctx *c)
 
 static int add_mask(struct gctx *c, size_t i, const uint8_t m[32])
 {
-	uint8_t (*nm)[32];
+	uint8_t(*nm)[32];
 	int k;
 
 	for (k = 0; k < 32 && !m[k]; k++)
@@ -80,7 +80,8 @@ int gctx_init(struct gctx *c, const struct dmaown_topology *t,
 	c->q.ivrs_present = h->ivrs_present;
 	/* spec mode models hardware: the override is a lie to the kernel */
 	c->q.ovr = (!spec && !o->no_override_patch && c->cl.ovr.set) ?
-			   &c->cl.ovr : NULL;
+			   &c->cl.ovr :
+			   NULL;
 	c->ctrl = malloc((c->n + 1) * sizeof(*c->ctrl));
 	c->dwctrl = malloc((c->n + 1) * sizeof(*c->dwctrl));
 	c->ok = malloc(c->n + 1);
@@ -112,9 +113,11 @@ int gctx_init(struct gctx *c, const struct dmaown_topology *t,
 				else
 					k |= d->acs_cap & en;
 			}
-			k = dmaown_cmdline_acs_edit(&c->cl, t, i, fw, k, &matched);
+			k = dmaown_cmdline_acs_edit(&c->cl, t, i, fw, k,
+						    &matched);
 			if (matched && spt && !o->no_quirks) {
-				dw &= ~(uint32_t)(DMAOWN_ACS_RR | DMAOWN_ACS_CR |
+				dw &= ~(uint32_t)(DMAOWN_ACS_RR |
+						  DMAOWN_ACS_CR |
 						  DMAOWN_ACS_EC);
 				k = fw;
 			}
@@ -123,7 +126,8 @@ int gctx_init(struct gctx *c, const struct dmaown_topology *t,
 		c->dwctrl[i] = dw;
 		if (d->dma_alias_mask && add_mask(c, i, d->dma_alias_mask))
 			goto oom;
-		if (dmaown_quirk_dma_alias(t, i, &c->q, m, &fl, &c->switchtec) &&
+		if (dmaown_quirk_dma_alias(t, i, &c->q, m, &fl,
+					   &c->switchtec) &&
 		    add_mask(c, i, m))
 			goto oom;
 	}
@@ -146,7 +150,8 @@ static bool std_check(struct gctx *c, size_t i, const struct dmaown_dev *d)
 		return false;
 	}
 	/* v7.1: IDT 80b5/8090 lose SV from the cached capability */
-	if (d->vendor == 0x111d && (d->device == 0x80b5 || d->device == 0x8090) &&
+	if (d->vendor == 0x111d &&
+	    (d->device == 0x80b5 || d->device == 0x8090) &&
 	    c->kver >= DMAOWN_KVER(7, 1, 0))
 		cap &= (uint16_t)~DMAOWN_ACS_SV;
 	req = DMAOWN_ACS_REQ & (cap | DMAOWN_ACS_EC);
@@ -266,20 +271,34 @@ const char *gctx_acs_desc(struct gctx *c, size_t i, char *buf, size_t len)
 	case ACS_HOW_STD:
 		snprintf(buf, len, "with ACS control 0x%04x lacking%s%s%s%s",
 			 c->ctrl[i],
-			 (d->acs_cap & DMAOWN_ACS_SV) && !(c->ctrl[i] & DMAOWN_ACS_SV) ? " SV" : "",
-			 (d->acs_cap & DMAOWN_ACS_RR) && !(c->ctrl[i] & DMAOWN_ACS_RR) ? " RR" : "",
-			 (d->acs_cap & DMAOWN_ACS_CR) && !(c->ctrl[i] & DMAOWN_ACS_CR) ? " CR" : "",
-			 (d->acs_cap & DMAOWN_ACS_UF) && !(c->ctrl[i] & DMAOWN_ACS_UF) ? " UF" : "");
+			 (d->acs_cap & DMAOWN_ACS_SV) &&
+					 !(c->ctrl[i] & DMAOWN_ACS_SV) ?
+				 " SV" :
+				 "",
+			 (d->acs_cap & DMAOWN_ACS_RR) &&
+					 !(c->ctrl[i] & DMAOWN_ACS_RR) ?
+				 " RR" :
+				 "",
+			 (d->acs_cap & DMAOWN_ACS_CR) &&
+					 !(c->ctrl[i] & DMAOWN_ACS_CR) ?
+				 " CR" :
+				 "",
+			 (d->acs_cap & DMAOWN_ACS_UF) &&
+					 !(c->ctrl[i] & DMAOWN_ACS_UF) ?
+				 " UF" :
+				 "");
 		break;
 	case ACS_HOW_QUIRK:
 		snprintf(buf, len, "without ACS (%s says no%s)",
 			 dmaown_acs_quirk_name(c->qkind[i]),
 			 c->qkind[i] == DMAOWN_AQ_INTEL_PCH ?
-				 ", RCBA not enabled" : "");
+				 ", RCBA not enabled" :
+				 "");
 		break;
 	default:
-		snprintf(buf, len, d->is_pcie ? "without ACS" :
-						 "(conventional PCI, no ACS)");
+		snprintf(buf, len,
+			 d->is_pcie ? "without ACS" :
+				      "(conventional PCI, no ACS)");
 	}
 	return buf;
 }

@@ -16,12 +16,12 @@
 
 /* how acs_ok() was decided */
 enum acs_how {
-	ACS_HOW_TYPE,		/* type rule (no ACS needed / never) */
-	ACS_HOW_STD,		/* standard masked check */
-	ACS_HOW_NOCAP,		/* RP/DSP/MFD without ACS capability */
-	ACS_HOW_UNKNOWN,	/* source could not read ACS */
-	ACS_HOW_QUIRK,		/* device-specific quirk */
-	ACS_HOW_OVERRIDE,	/* pcie_acs_override */
+	ACS_HOW_TYPE, /* type rule (no ACS needed / never) */
+	ACS_HOW_STD, /* standard masked check */
+	ACS_HOW_NOCAP, /* RP/DSP/MFD without ACS capability */
+	ACS_HOW_UNKNOWN, /* source could not read ACS */
+	ACS_HOW_QUIRK, /* device-specific quirk */
+	ACS_HOW_OVERRIDE, /* pcie_acs_override */
 };
 
 struct gctx {
@@ -32,15 +32,15 @@ struct gctx {
 	struct dmaown_cmdline cl;
 	struct dmaown_quirk_opts q;
 	unsigned int kver;
-	uint16_t *ctrl;		/* effective ACS Control */
-	uint32_t *dwctrl;	/* effective SPT dword control */
-	int8_t *ok;		/* memo: -1 unknown, 0, 1 */
-	uint8_t *how;		/* enum acs_how */
-	uint8_t *qkind;		/* enum dmaown_acs_quirk_kind when QUIRK */
-	int *mask_of;		/* index into masks[], -1: no alias mask */
-	uint8_t (*masks)[32];	/* alias masks (quirk + source) */
+	uint16_t *ctrl; /* effective ACS Control */
+	uint32_t *dwctrl; /* effective SPT dword control */
+	int8_t *ok; /* memo: -1 unknown, 0, 1 */
+	uint8_t *how; /* enum acs_how */
+	uint8_t *qkind; /* enum dmaown_acs_quirk_kind when QUIRK */
+	int *mask_of; /* index into masks[], -1: no alias mask */
+	uint8_t (*masks)[32]; /* alias masks (quirk + source) */
 	size_t nmasks;
-	bool switchtec;		/* a Switchtec NTB: aliases not derivable */
+	bool switchtec; /* a Switchtec NTB: aliases not derivable */
 };
 
 int gctx_init(struct gctx *c, const struct dmaown_topology *t,
@@ -56,5 +56,37 @@ bool gctx_aliasing_bridge(const struct gctx *c, size_t i);
 bool gctx_has_mmio(const struct dmaown_dev *d);
 /* short description of why @i fails acs_ok: "without ACS" ... */
 const char *gctx_acs_desc(struct gctx *c, size_t i, char *buf, size_t len);
+
+/* ---- predict.c / predict-why.c internals ---- */
+
+enum {
+	L_SUBTREE = 1 << 0, /* a bridge's subtree */
+	L_SLOT = 1 << 1, /* multifunction slot */
+	L_ALIAS = 1 << 2, /* DMA alias */
+	L_VMD = 1 << 3,
+	L_SRIOV = 1 << 4, /* spec: PF + VFs */
+	L_DSPBUS = 1 << 5, /* spec: switch bus with a DSP without ACS */
+	L_UNKNOWN = 1 << 6, /* depended on unreadable ACS */
+};
+
+struct uf {
+	int *p;
+	uint8_t *fl;
+	int *subj_sub, *subj_slot, *subj_alias, *subj_vmd, *subj_sriov,
+		*subj_dsp;
+};
+
+struct pstate {
+	struct gctx *c;
+	struct uf u;
+	int *ftop; /* topmost acs-failing (or spec-marked) in [i..root] */
+	int *atop; /* topmost aliasing bridge below first XLATE_ROOT */
+	int *depth;
+	uint8_t *memo; /* bit 0: ftop/atop/depth valid */
+	uint8_t *busbad; /* spec: USP whose internal bus is non-isolated */
+};
+
+/* the one-line reason of the component rooted at @r (example member @m) */
+char *predict_why(struct pstate *s, int r, int m, int nmembers);
 
 #endif

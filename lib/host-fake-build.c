@@ -19,7 +19,7 @@
 #include "dmaown/host.h"
 
 struct builder {
-	int fd;			/* root directory */
+	int fd; /* root directory */
 	const char *dir;
 	struct dmaown_err *err;
 };
@@ -36,7 +36,7 @@ static int mkdirs(struct builder *b, const char *path)
 	char tmp[PATH_MAX], *p;
 
 	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (p = tmp + 1; ; p++) {
+	for (p = tmp + 1;; p++) {
 		if (*p != '/' && *p)
 			continue;
 		char c = *p;
@@ -80,8 +80,8 @@ static int putf(struct builder *b, const char *path, const char *fmt, ...)
 	return put(b, path, buf, (size_t)n);
 }
 
-static int link_up(struct builder *b, const char *from_dir,
-		   const char *target, const char *path)
+static int link_up(struct builder *b, const char *from_dir, const char *target,
+		   const char *path)
 {
 	char t[PATH_MAX] = "";
 	const char *p;
@@ -135,7 +135,7 @@ static size_t make_config(const struct dmaown_dev *d, uint8_t *c)
 	}
 	if (d->is_pcie) {
 		c[0x34] = 0x40;
-		c[0x40] = 0x10;		/* PCI Express capability */
+		c[0x40] = 0x10; /* PCI Express capability */
 		put16(c, 0x42, (uint16_t)(0x2 | (d->pcie_type_raw << 4)));
 		if (d->acs_pos >= 0x100 && d->acs_pos < 4096 - 8) {
 			put32(c, d->acs_pos, 0x0001000d);
@@ -204,11 +204,11 @@ static int build_dev(struct builder *b, const struct dmaown_topology *t,
 	if (r < 0)
 		return fail(b, r, bdf);
 	r = mkdirs(b, dir);
-#define ATTR(name, ...)							\
-	do {								\
-		snprintf(path, sizeof(path), "%s/%s", dir, name);	\
-		if (!r)							\
-			r = putf(b, path, __VA_ARGS__);			\
+#define ATTR(name, ...)                                           \
+	do {                                                      \
+		snprintf(path, sizeof(path), "%s/%s", dir, name); \
+		if (!r)                                           \
+			r = putf(b, path, __VA_ARGS__);           \
 	} while (0)
 	ATTR("vendor", "0x%04x\n", d->vendor);
 	ATTR("device", "0x%04x\n", d->device);
@@ -222,8 +222,8 @@ static int build_dev(struct builder *b, const struct dmaown_topology *t,
 	     d->class_code >> 16, (d->class_code >> 8) & 0xff,
 	     d->class_code & 0xff);
 	ATTR("driver_override", "%s\n",
-	     d->driver_override && *d->driver_override ?
-	     d->driver_override : "(null)");
+	     d->driver_override && *d->driver_override ? d->driver_override :
+							 "(null)");
 	snprintf(path, sizeof(path), "%s/resource", dir);
 	for (k = 0, tgt[0] = '\0'; k < 13; k++)
 		strcat(tgt, "0x0000000000000000 0x0000000000000000 "
@@ -256,16 +256,15 @@ static int build_dev(struct builder *b, const struct dmaown_topology *t,
 			r = link_up(b, dir, tgt, path);
 		}
 		if (!r) {
-			snprintf(path, sizeof(path), "%s/devices/%s", tgt,
-				 bdf);
-			snprintf(tgt, sizeof(tgt), "sys/kernel/iommu_groups/%d/devices",
+			snprintf(path, sizeof(path), "%s/devices/%s", tgt, bdf);
+			snprintf(tgt, sizeof(tgt),
+				 "sys/kernel/iommu_groups/%d/devices",
 				 d->kernel_group);
 			r = link_up(b, tgt, dir, path);
 		}
 	}
 	if (!r && d->driver && *d->driver) {
-		snprintf(tgt, sizeof(tgt), "sys/bus/pci/drivers/%s",
-			 d->driver);
+		snprintf(tgt, sizeof(tgt), "sys/bus/pci/drivers/%s", d->driver);
 		r = build_driver(b, d->driver);
 		snprintf(path, sizeof(path), "%s/driver", dir);
 		if (!r)
@@ -320,17 +319,20 @@ int dmaown_fake_build(const char *dir, const struct dmaown_topology *t,
 	if (!r)
 		r = put(&b, "sys/bus/pci/rescan", "", 0);
 	if (!r)
-		r = putf(&b, "proc/cmdline", "%s\n",
-			 hi && hi->cmdline ? hi->cmdline :
-			 "BOOT_IMAGE=/vmlinuz root=/dev/sda1 intel_iommu=on");
+		r = putf(
+			&b, "proc/cmdline", "%s\n",
+			hi && hi->cmdline ?
+				hi->cmdline :
+				"BOOT_IMAGE=/vmlinuz root=/dev/sda1 intel_iommu=on");
 	for (i = 0; !r && i < dmaown_topology_count(t); i++)
 		r = build_dev(&b, t, i, match);
 	fclose(match);
 	if (!r)
 		r = put(&b, ".dmaown-fake-match", mbuf, mlen);
 	if (!r)
-		r = putf(&b, DMAOWN_FAKE_MARK,
-			 "dmaown fake sysfs root: writes here never reach the kernel\n");
+		r = putf(
+			&b, DMAOWN_FAKE_MARK,
+			"dmaown fake sysfs root: writes here never reach the kernel\n");
 	free(mbuf);
 	close(b.fd);
 	return r;

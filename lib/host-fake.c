@@ -38,23 +38,32 @@
 #include "dmaown/drivers.h"
 #include "host-internal.h"
 
-#define FAKE_HELD ".dmaown-fake-held"
-#define FAKE_MATCH ".dmaown-fake-match"
-#define FAKE_FAIL ".dmaown-fail"
+#define FAKE_HELD    ".dmaown-fake-held"
+#define FAKE_MATCH   ".dmaown-fake-match"
+#define FAKE_FAIL    ".dmaown-fail"
 #define NAME_MAX_LEN 64
-#define DIR_LEN 1024
+#define DIR_LEN	     1024
 
 /* ---- failure rules ---------------------------------------------------- */
 
-enum rule_kind { R_OVERRIDE, R_UNBIND, R_BIND, R_PROBE, R_LOAD, R_STATUS,
-		 R_WRITE, R_CRASH, R_DELAY };
+enum rule_kind {
+	R_OVERRIDE,
+	R_UNBIND,
+	R_BIND,
+	R_PROBE,
+	R_LOAD,
+	R_STATUS,
+	R_WRITE,
+	R_CRASH,
+	R_DELAY
+};
 
 struct rule {
 	enum rule_kind kind;
-	char a[NAME_MAX_LEN];	/* BDF, module or group */
-	char b[NAME_MAX_LEN];	/* driver (bind) */
-	long n;			/* write N, crash-after N, delay MS */
-	int err;		/* negative errno */
+	char a[NAME_MAX_LEN]; /* BDF, module or group */
+	char b[NAME_MAX_LEN]; /* driver (bind) */
+	long n; /* write N, crash-after N, delay MS */
+	int err; /* negative errno */
 };
 
 struct rules {
@@ -66,9 +75,10 @@ static void rules_load(struct dmaown_host *h, struct rules *rs)
 {
 	static const char *const names[] = {
 		[R_OVERRIDE] = "override", [R_UNBIND] = "unbind",
-		[R_BIND] = "bind", [R_PROBE] = "probe", [R_LOAD] = "load",
-		[R_STATUS] = "status", [R_WRITE] = "write",
-		[R_CRASH] = "crash-after", [R_DELAY] = "delay",
+		[R_BIND] = "bind",	   [R_PROBE] = "probe",
+		[R_LOAD] = "load",	   [R_STATUS] = "status",
+		[R_WRITE] = "write",	   [R_CRASH] = "crash-after",
+		[R_DELAY] = "delay",
 	};
 	char line[256], w[4][NAME_MAX_LEN];
 	FILE *f;
@@ -117,8 +127,8 @@ static void rules_load(struct dmaown_host *h, struct rules *rs)
 }
 
 /* the errno a named rule asks for, 0 if none applies */
-static int rule_err(const struct rules *rs, enum rule_kind kind,
-		    const char *a, const char *b)
+static int rule_err(const struct rules *rs, enum rule_kind kind, const char *a,
+		    const char *b)
 {
 	size_t i;
 
@@ -160,7 +170,7 @@ static int dev_dir(struct dmaown_host *h, const char *bdf, char *buf,
 		return errno == ENOENT ? -ENODEV : -errno;
 	tmp[n] = '\0';
 	if (tmp[0] == '/')
-		return -EINVAL;		/* fake trees use relative links */
+		return -EINVAL; /* fake trees use relative links */
 	snprintf(link, sizeof(link), "sys/bus/pci/devices/%s", tmp);
 	for (tok = strtok_r(link, "/", &save); tok;
 	     tok = strtok_r(NULL, "/", &save)) {
@@ -222,8 +232,7 @@ static int dev_group(struct dmaown_host *h, const char *bdf)
 {
 	char path[PATH_MAX], buf[32];
 
-	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/iommu_group",
-		 bdf);
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/iommu_group", bdf);
 	if (host_file_link(h, path, buf, sizeof(buf)) < 0)
 		return -1;
 	return atoi(buf);
@@ -245,8 +254,7 @@ static bool group_held(struct dmaown_host *h, int group)
 		return false;
 	}
 	while (!held && fgets(line, sizeof(line), f))
-		held = line[0] >= '0' && line[0] <= '9' &&
-		       atoi(line) == group;
+		held = line[0] >= '0' && line[0] <= '9' && atoi(line) == group;
 	fclose(f);
 	return held;
 }
@@ -343,7 +351,7 @@ static int fake_attach(struct dmaown_host *h, const struct rules *rs,
 	native_driver(h, bdf, nat, sizeof(nat));
 	if (*ovr ? !dmaown_driver_name_eq(ovr, drv) :
 		   !dmaown_driver_name_eq(nat, drv))
-		return -ENODEV;		/* pci_match_device() said no */
+		return -ENODEV; /* pci_match_device() said no */
 	r = cur_driver(h, bdf, cur, sizeof(cur));
 	if (r < 0)
 		return r;
@@ -356,7 +364,7 @@ static int fake_attach(struct dmaown_host *h, const struct rules *rs,
 		return -EBUSY;
 	r = rule_err(rs, R_BIND, bdf, drv);
 	if (r)
-		return r;		/* the driver's probe() failed */
+		return r; /* the driver's probe() failed */
 	k = count_parts(dir);
 	target[0] = '\0';
 	for (i = 0; i < k; i++)
@@ -422,7 +430,7 @@ static int fake_probe(struct dmaown_host *h, const struct rules *rs,
 		return 0;
 	snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s", want);
 	if (host_file_exists(h, path) < 0)
-		return 0;	/* nothing claims it; the write still succeeds */
+		return 0; /* nothing claims it; the write still succeeds */
 	r = fake_attach(h, rs, bdf, want);
 	/* bus_rescan_devices_helper(): every failure reads as EINVAL */
 	return r < 0 ? -EINVAL : 0;
@@ -459,8 +467,9 @@ static int fake_dispatch(struct dmaown_host *h, const struct rules *rs,
 	n = strlen(v);
 	while (n && v[n - 1] == '\n')
 		v[--n] = '\0';
-	if (!strncmp(path, dev, sizeof(dev) - 1) && pl > sizeof(dev) +
-	    sizeof(ovr) - 2 && !strcmp(path + pl - (sizeof(ovr) - 1), ovr)) {
+	if (!strncmp(path, dev, sizeof(dev) - 1) &&
+	    pl > sizeof(dev) + sizeof(ovr) - 2 &&
+	    !strcmp(path + pl - (sizeof(ovr) - 1), ovr)) {
 		n = pl - (sizeof(dev) - 1) - (sizeof(ovr) - 1);
 		if (n >= sizeof(bdf) || memchr(path + sizeof(dev) - 1, '/', n))
 			return host_file_write(h, path, value);
@@ -468,8 +477,7 @@ static int fake_dispatch(struct dmaown_host *h, const struct rules *rs,
 		bdf[n] = '\0';
 		return fake_override(h, rs, bdf, path, value);
 	}
-	if (sscanf(path, "sys/bus/pci/drivers/%63[^/]/%15s", drv,
-		   file) == 2) {
+	if (sscanf(path, "sys/bus/pci/drivers/%63[^/]/%15s", drv, file) == 2) {
 		if (!strcmp(file, "bind"))
 			return fake_attach(h, rs, v, drv);
 		if (!strcmp(file, "unbind"))
@@ -496,14 +504,13 @@ static int fake_write_attr(struct dmaown_host *h, const char *path,
 		nanosleep(&ts, NULL);
 	}
 	for (i = 0; i < rs.n; i++)
-		if (rs.r[i].kind == R_WRITE &&
-		    rs.r[i].n == (long)h->nwrites)
+		if (rs.r[i].kind == R_WRITE && rs.r[i].n == (long)h->nwrites)
 			r = rs.r[i].err;
 	if (!r)
 		r = fake_dispatch(h, &rs, path, value);
 	ms = rule_num(&rs, R_CRASH);
 	if (ms > 0 && (unsigned long)ms == h->nwrites)
-		_exit(137);	/* as if killed right after this write */
+		_exit(137); /* as if killed right after this write */
 	return r;
 }
 
@@ -519,13 +526,12 @@ static int fake_load_module(struct dmaown_host *h, const char *name)
 
 	rules_load(h, &rs);
 	for (i = 0; i < rs.n; i++)
-		if (rs.r[i].kind == R_WRITE &&
-		    rs.r[i].n == (long)h->nwrites)
+		if (rs.r[i].kind == R_WRITE && rs.r[i].n == (long)h->nwrites)
 			r = rs.r[i].err;
 	if (!r)
 		r = rule_err(&rs, R_LOAD, name, NULL);
 	if (!r && !dmaown_driver_lookup(name))
-		r = -ENOENT;	/* modprobe: module not found */
+		r = -ENOENT; /* modprobe: module not found */
 	if (!r) {
 		snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s", name);
 		if (mkdirat(h->rootfd, path, 0755) < 0 && errno != EEXIST)
@@ -563,7 +569,7 @@ static int fake_vfio_group_status(struct dmaown_host *h, int group,
 	if (r < 0)
 		return r;
 	if (!vfio)
-		return -ENOENT;		/* no /dev/vfio/N without VFIO devices */
+		return -ENOENT; /* no /dev/vfio/N without VFIO devices */
 	if (group_held(h, group))
 		*ret_flags = VFIO_GROUP_FLAGS_VIABLE |
 			     VFIO_GROUP_FLAGS_CONTAINER_SET;

@@ -31,8 +31,7 @@
 
 /* ---- plain file primitives -------------------------------------------- */
 
-int host_file_write(struct dmaown_host *h, const char *path,
-		    const char *value)
+int host_file_write(struct dmaown_host *h, const char *path, const char *value)
 {
 	size_t len = strlen(value);
 	ssize_t n;
@@ -151,7 +150,8 @@ static int live_load_module(struct dmaown_host *h, const char *name)
 	r = kmod_module_new_from_lookup(ctx, name, &list);
 	if (r >= 0 && !list)
 		r = -ENOENT;
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach(l, list)
+	{
 		struct kmod_module *mod = kmod_module_get_module(l);
 
 		r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,
@@ -291,8 +291,8 @@ static void dev_path(char *buf, size_t len, struct dmaown_bdf bdf,
 		 dmaown_bdf_format(bdf, b), attr ? "/" : "", attr ? attr : "");
 }
 
-int dmaown_host_driver(struct dmaown_host *h, struct dmaown_bdf bdf,
-		       char *buf, size_t len)
+int dmaown_host_driver(struct dmaown_host *h, struct dmaown_bdf bdf, char *buf,
+		       size_t len)
 {
 	char path[PATH_MAX];
 	int r;
@@ -344,8 +344,7 @@ static int driver_file_write(struct dmaown_host *h, struct dmaown_bdf bdf,
 
 	if (!driver || !*driver || strchr(driver, '/'))
 		return -EINVAL;
-	snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/%s", driver,
-		 file);
+	snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s/%s", driver, file);
 	return host_write(h, path, dmaown_bdf_format(bdf, b));
 }
 
@@ -397,8 +396,8 @@ int dmaown_host_load_module(struct dmaown_host *h, const char *driver)
 	return r;
 }
 
-int dmaown_host_vfio_viable(struct dmaown_host *h, int group,
-			    bool *ret_viable, bool *ret_container)
+int dmaown_host_vfio_viable(struct dmaown_host *h, int group, bool *ret_viable,
+			    bool *ret_container)
 {
 	unsigned int flags = 0;
 	int r;

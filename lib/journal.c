@@ -24,8 +24,8 @@
 
 struct dmaown_state {
 	char *dir;
-	char *durable;		/* NULL: no durable copy */
-	int lockfd;		/* -1 until dmaown_state_lock() */
+	char *durable; /* NULL: no durable copy */
+	int lockfd; /* -1 until dmaown_state_lock() */
 };
 
 static int mkdir_p(const char *path)
@@ -84,7 +84,7 @@ void dmaown_state_close(struct dmaown_state *s)
 	if (!s)
 		return;
 	if (s->lockfd >= 0)
-		close(s->lockfd);	/* drops the flock */
+		close(s->lockfd); /* drops the flock */
 	free(s->dir);
 	free(s->durable);
 	free(s);
@@ -135,9 +135,10 @@ int dmaown_state_lock(struct dmaown_state *s, int wait_secs,
 			long holder = lock_holder(fd);
 
 			close(fd);
-			return dmaown_err_set(err, -EWOULDBLOCK,
-					      "another dmaown (pid %ld) holds %s; wait for it or use --wait SECS",
-					      holder, path);
+			return dmaown_err_set(
+				err, -EWOULDBLOCK,
+				"another dmaown (pid %ld) holds %s; wait for it or use --wait SECS",
+				holder, path);
 		}
 		nanosleep(&nap, NULL);
 	}
@@ -179,7 +180,8 @@ int dmaown_record_format(const struct dmaown_move_plan *p, char **ret)
 	for (i = 0; i < p->ndevs; i++) {
 		const struct dmaown_move_dev *d = &p->devs[i];
 
-		fprintf(f, "dev %s move=%d why=%s orig=%s orig-override=%s before=%s after=%s override-after=%s\n",
+		fprintf(f,
+			"dev %s move=%d why=%s orig=%s orig-override=%s before=%s after=%s override-after=%s\n",
 			dmaown_bdf_format(d->bdf, bdf), d->move,
 			dmaown_move_why_name(d->why), nm(d->orig_driver),
 			nm(d->orig_override), nm(d->before), nm(d->after),
@@ -219,7 +221,8 @@ static int parse_dev(struct dmaown_move_dev *d, char *line)
 			d->move = !strcmp(v, "1");
 		else if (!strcmp(tok, "why"))
 			r = (int)(d->why = dmaown_move_why_from_name(v)) < 0 ?
-			    -EINVAL : 0;
+				    -EINVAL :
+				    0;
 		else if (!strcmp(tok, "orig"))
 			r = set_name(d->orig_driver, v);
 		else if (!strcmp(tok, "orig-override"))
@@ -260,10 +263,12 @@ static int parse_line(struct dmaown_move_plan *p, char *line)
 	}
 	if (!strcmp(line, "op"))
 		return (int)(p->op = dmaown_move_op_from_name(v)) < 0 ?
-		       -EINVAL : 0;
+			       -EINVAL :
+			       0;
 	if (!strcmp(line, "phase"))
 		return (int)(p->phase = dmaown_move_phase_from_name(v)) < 0 ?
-		       -EINVAL : 0;
+			       -EINVAL :
+			       0;
 	if (!strcmp(line, "requested"))
 		return dmaown_bdf_parse(v, &p->requested);
 	if (!strcmp(line, "target"))
@@ -389,8 +394,8 @@ int dmaown_state_save(struct dmaown_state *s, const struct dmaown_move_plan *p,
 	return r;
 }
 
-static int load_from(const char *dir, int group,
-		     struct dmaown_move_plan **ret, struct dmaown_err *err)
+static int load_from(const char *dir, int group, struct dmaown_move_plan **ret,
+		     struct dmaown_err *err)
 {
 	char path[PATH_MAX], buf[65536];
 	ssize_t n;

@@ -80,10 +80,11 @@ static int restore_dev(struct dmaown_host *h, const struct dmaown_move_dev *d,
 		if (!r)
 			r = dmaown_host_override(h, d->bdf, ovr, sizeof(ovr));
 		else if (tries == 0)
-			r = 0;		/* retry once */
+			r = 0; /* retry once */
 	}
 	if (r < 0 || strcmp(ovr, d->orig_override)) {
-		logf_(rep, "%s: could not %s driver_override (%s); fix: echo '%s' > /sys/bus/pci/devices/%s/driver_override",
+		logf_(rep,
+		      "%s: could not %s driver_override (%s); fix: echo '%s' > /sys/bus/pci/devices/%s/driver_override",
 		      b, *d->orig_override ? "restore" : "clear",
 		      dmaown_errno_name(r ? r : -EIO), d->orig_override, b);
 		return r ? r : -EIO;
@@ -102,7 +103,8 @@ static int restore_dev(struct dmaown_host *h, const struct dmaown_move_dev *d,
 			break;
 	}
 	if (*cur) {
-		logf_(rep, "%s: could not unbind %s (%s); fix: echo %s > /sys/bus/pci/drivers/%s/unbind, then run `dmaown recover`",
+		logf_(rep,
+		      "%s: could not unbind %s (%s); fix: echo %s > /sys/bus/pci/drivers/%s/unbind, then run `dmaown recover`",
 		      b, cur, dmaown_errno_name(r ? r : -EIO), b, cur);
 		return r ? r : -EIO;
 	}
@@ -116,7 +118,8 @@ static int restore_dev(struct dmaown_host *h, const struct dmaown_move_dev *d,
 	if (dmaown_host_driver(h, d->bdf, cur, sizeof(cur)) == 0 &&
 	    !strcmp(cur, d->orig_driver))
 		return 0;
-	logf_(rep, "%s: COULD NOT RE-BIND its original driver %s (%s): the device is left %s%s; fix the cause, then run `dmaown recover` or: echo %s > /sys/bus/pci/drivers/%s/bind",
+	logf_(rep,
+	      "%s: COULD NOT RE-BIND its original driver %s (%s): the device is left %s%s; fix the cause, then run `dmaown recover` or: echo %s > /sys/bus/pci/drivers/%s/bind",
 	      b, d->orig_driver, dmaown_errno_name(r ? r : -EIO),
 	      *cur ? "on " : "without a driver", cur, b, d->orig_driver);
 	return r ? r : -EIO;
@@ -142,7 +145,8 @@ static int restore_all(struct dmaown_host *h, struct dmaown_state *s,
 	}
 	if (first) {
 		rep->incomplete = true;
-		logf_(rep, "group %d: not every device is back; the journal in %s is kept for `dmaown recover`",
+		logf_(rep,
+		      "group %d: not every device is back; the journal in %s is kept for `dmaown recover`",
 		      p->group, dmaown_state_dir(s));
 		return first;
 	}
@@ -171,32 +175,35 @@ static int verify(struct dmaown_host *h, const struct dmaown_move_plan *p,
 		dmaown_bdf_format(d->bdf, b);
 		r = dmaown_host_driver(h, d->bdf, cur, sizeof(cur));
 		if (r < 0)
-			return dmaown_err_set(err, r, "%s: cannot read its driver",
-					      b);
+			return dmaown_err_set(err, r,
+					      "%s: cannot read its driver", b);
 		/* drivers_probe can "succeed" without binding (nasty#603) */
 		if (strcmp(cur, d->after))
-			return dmaown_err_set(err, -EIO,
-					      "%s: on %s after the move, expected %s",
-					      b, *cur ? cur : "no driver",
-					      *d->after ? d->after : "none");
+			return dmaown_err_set(
+				err, -EIO,
+				"%s: on %s after the move, expected %s", b,
+				*cur ? cur : "no driver",
+				*d->after ? d->after : "none");
 		if (p->op == DMAOWN_MOVE_ASSIGN && *cur &&
 		    !dmaown_driver_managed_dma(cur))
-			return dmaown_err_set(err, -EBUSY,
-					      "%s: still on DMA-API driver %s; group %d is not viable",
-					      b, cur, p->group);
+			return dmaown_err_set(
+				err, -EBUSY,
+				"%s: still on DMA-API driver %s; group %d is not viable",
+				b, cur, p->group);
 	}
 	if (p->op != DMAOWN_MOVE_ASSIGN || !dmaown_driver_is_vfio(p->target))
 		return 0;
 	r = dmaown_host_vfio_viable(h, p->group, &viable, NULL);
 	if (r < 0)
-		return dmaown_err_set(err, r,
-				      "group %d: VFIO_GROUP_GET_STATUS on /dev/vfio/%d failed (%s)",
-				      p->group, p->group,
-				      dmaown_errno_name(r));
+		return dmaown_err_set(
+			err, r,
+			"group %d: VFIO_GROUP_GET_STATUS on /dev/vfio/%d failed (%s)",
+			p->group, p->group, dmaown_errno_name(r));
 	if (!viable)
-		return dmaown_err_set(err, -EBUSY,
-				      "group %d: VFIO reports the group not viable",
-				      p->group);
+		return dmaown_err_set(
+			err, -EBUSY,
+			"group %d: VFIO reports the group not viable",
+			p->group);
 	return 0;
 }
 
@@ -227,8 +234,8 @@ static int do_step(struct dmaown_host *h, const struct dmaown_move_plan *p,
 
 /* run the plan's steps, journaling before each; 0 or the failing errno */
 static int run_steps(struct dmaown_host *h, struct dmaown_state *s,
-		     struct dmaown_move_plan *p,
-		     struct dmaown_move_report *rep, struct dmaown_err *err)
+		     struct dmaown_move_plan *p, struct dmaown_move_report *rep,
+		     struct dmaown_err *err)
 {
 	struct dmaown_move_step *steps;
 	struct dmaown_err serr = { 0 };
@@ -241,7 +248,7 @@ static int run_steps(struct dmaown_host *h, struct dmaown_state *s,
 		p->step = (unsigned int)k;
 		r = dmaown_state_save(s, p, err);
 		if (r < 0)
-			break;		/* nothing done for this step yet */
+			break; /* nothing done for this step yet */
 		r = do_step(h, p, &steps[k], &serr);
 		if (r < 0) {
 			rep->failed_step = k;
@@ -251,8 +258,9 @@ static int run_steps(struct dmaown_host *h, struct dmaown_state *s,
 			if (serr.msg[0])
 				dmaown_err_set(err, r, "%s", serr.msg);
 			else
-				dmaown_err_set(err, r, "step %d (%s) failed: %s",
-					       k + 1, rep->step_text,
+				dmaown_err_set(err, r,
+					       "step %d (%s) failed: %s", k + 1,
+					       rep->step_text,
 					       dmaown_errno_name(r));
 			break;
 		}
@@ -263,8 +271,7 @@ static int run_steps(struct dmaown_host *h, struct dmaown_state *s,
 
 int dmaown_move_assign(struct dmaown_host *h, struct dmaown_state *s,
 		       struct dmaown_move_plan *p,
-		       struct dmaown_move_report *rep,
-		       struct dmaown_err *err)
+		       struct dmaown_move_report *rep, struct dmaown_err *err)
 {
 	struct dmaown_move_plan *old = NULL;
 	char b[DMAOWN_BDF_STRLEN], cur[NAME];
@@ -277,21 +284,25 @@ int dmaown_move_assign(struct dmaown_host *h, struct dmaown_state *s,
 	r = dmaown_state_load(s, p->group, &old, NULL);
 	if (r == 0) {
 		dmaown_move_plan_free(old);
-		return dmaown_err_set(err, -EBUSY,
-				      "group %d is already held by dmaown (record in %s); `dmaown release %s` first",
-				      p->group, dmaown_state_dir(s),
-				      dmaown_bdf_format(p->requested, b));
+		return dmaown_err_set(
+			err, -EBUSY,
+			"group %d is already held by dmaown (record in %s); `dmaown release %s` first",
+			p->group, dmaown_state_dir(s),
+			dmaown_bdf_format(p->requested, b));
 	}
 	for (i = 0; i < p->ndevs; i++) {
 		const struct dmaown_move_dev *d = &p->devs[i];
 
 		r = dmaown_host_driver(h, d->bdf, cur, sizeof(cur));
 		if (r < 0 || strcmp(cur, d->before))
-			return dmaown_err_set(err, r < 0 ? r : -ESTALE,
-					      "%s is now on %s, not %s as planned; nothing was changed, run the command again",
-					      dmaown_bdf_format(d->bdf, b),
-					      r < 0 ? "?" : *cur ? cur : "no driver",
-					      *d->before ? d->before : "no driver");
+			return dmaown_err_set(
+				err, r < 0 ? r : -ESTALE,
+				"%s is now on %s, not %s as planned; nothing was changed, run the command again",
+				dmaown_bdf_format(d->bdf, b),
+				r < 0 ? "?" :
+				*cur  ? cur :
+					"no driver",
+				*d->before ? d->before : "no driver");
 	}
 	p->pid = (long)getpid();
 	p->phase = DMAOWN_PHASE_ASSIGNING;
@@ -312,8 +323,7 @@ int dmaown_move_assign(struct dmaown_host *h, struct dmaown_state *s,
 
 int dmaown_move_release(struct dmaown_host *h, struct dmaown_state *s,
 			struct dmaown_move_plan *p,
-			struct dmaown_move_report *rep,
-			struct dmaown_err *err)
+			struct dmaown_move_report *rep, struct dmaown_err *err)
 {
 	int r;
 
@@ -328,9 +338,10 @@ int dmaown_move_release(struct dmaown_host *h, struct dmaown_state *s,
 	if (!r)
 		return dmaown_state_remove(s, p->group);
 	if (rep->failed_step < 0)
-		return r;	/* journal or rule file trouble: record kept */
+		return r; /* journal or rule file trouble: record kept */
 	/* finish it the robust way; the record keeps phase RELEASING */
-	logf_(rep, "group %d: step %d (%s) failed (%s); returning every device by the fallback path",
+	logf_(rep,
+	      "group %d: step %d (%s) failed (%s); returning every device by the fallback path",
 	      p->group, rep->failed_step + 1, rep->step_text,
 	      dmaown_errno_name(r));
 	return restore_all(h, s, p, rep, err);
@@ -353,8 +364,8 @@ int dmaown_move_recover(struct dmaown_host *h, struct dmaown_state *s,
 
 		q = dmaown_state_load(s, groups[i], &p, &lerr);
 		if (q < 0) {
-			logf_(rep, "%s", lerr.msg[0] ? lerr.msg :
-			      "unreadable record");
+			logf_(rep, "%s",
+			      lerr.msg[0] ? lerr.msg : "unreadable record");
 			r = r ? r : q;
 			continue;
 		}
@@ -362,11 +373,12 @@ int dmaown_move_recover(struct dmaown_host *h, struct dmaown_state *s,
 			dmaown_move_plan_free(p);
 			continue;
 		}
-		logf_(rep, "group %d: %s interrupted in phase %s at step %u (pid %ld); %s",
+		logf_(rep,
+		      "group %d: %s interrupted in phase %s at step %u (pid %ld); %s",
 		      p->group, dmaown_move_op_name(p->op),
 		      dmaown_move_phase_name(p->phase), p->step + 1, p->pid,
 		      p->op == DMAOWN_MOVE_ASSIGN ? "undoing it" :
-		      "finishing it");
+						    "finishing it");
 		if (p->op == DMAOWN_MOVE_ASSIGN)
 			p->phase = DMAOWN_PHASE_ROLLING_BACK;
 		q = restore_all(h, s, p, rep, &lerr);
@@ -375,7 +387,8 @@ int dmaown_move_recover(struct dmaown_host *h, struct dmaown_state *s,
 			if (lerr.msg[0])
 				dmaown_err_set(err, q, "%s", lerr.msg);
 		} else {
-			logf_(rep, "group %d: every device is on its original driver",
+			logf_(rep,
+			      "group %d: every device is on its original driver",
 			      p->group);
 		}
 		done++;

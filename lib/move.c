@@ -28,10 +28,14 @@ static const char *const why_names[DMAOWN_WHY_MAX] = {
 };
 
 static const char *const why_texts[DMAOWN_WHY_MAX] = {
-	[DMAOWN_WHY_DMA_API] = "bound to a DMA-API driver, which keeps the group kernel-owned",
-	[DMAOWN_WHY_UNBOUND] = "no driver; bound so that no host driver can claim it",
-	[DMAOWN_WHY_BRIDGE] = "bridge; pcieport or no driver does not use the DMA API",
-	[DMAOWN_WHY_MANAGED] = "its driver sets driver_managed_dma; the group stays viable",
+	[DMAOWN_WHY_DMA_API] =
+		"bound to a DMA-API driver, which keeps the group kernel-owned",
+	[DMAOWN_WHY_UNBOUND] =
+		"no driver; bound so that no host driver can claim it",
+	[DMAOWN_WHY_BRIDGE] =
+		"bridge; pcieport or no driver does not use the DMA API",
+	[DMAOWN_WHY_MANAGED] =
+		"its driver sets driver_managed_dma; the group stays viable",
 	[DMAOWN_WHY_MANAGED_ASKED] = "driver_managed_dma, moved as asked",
 	[DMAOWN_WHY_ALREADY] = "already on the target driver",
 	[DMAOWN_WHY_RETURN] = "back to the driver recorded before assign",
@@ -82,8 +86,7 @@ const char *dmaown_move_phase_name(enum dmaown_move_phase ph)
 
 enum dmaown_move_phase dmaown_move_phase_from_name(const char *s)
 {
-	return (enum dmaown_move_phase)lookup(phase_names, DMAOWN_PHASE_MAX,
-					      s);
+	return (enum dmaown_move_phase)lookup(phase_names, DMAOWN_PHASE_MAX, s);
 }
 
 const char *dmaown_move_op_name(enum dmaown_move_op op)
@@ -140,9 +143,10 @@ static void classify(struct dmaown_move_dev *m, const struct dmaown_dev *d,
 	const char *drv = d->driver && *d->driver ? d->driver : NULL;
 
 	copy_name(m->orig_driver, drv);
-	copy_name(m->orig_override, d->driver_override &&
-		  strcmp(d->driver_override, "(null)") ?
-		  d->driver_override : NULL);
+	copy_name(m->orig_override,
+		  d->driver_override && strcmp(d->driver_override, "(null)") ?
+			  d->driver_override :
+			  NULL);
 	copy_name(m->before, drv);
 	if (drv && dmaown_driver_name_eq(drv, target)) {
 		m->why = DMAOWN_WHY_ALREADY;
@@ -184,18 +188,20 @@ int dmaown_move_plan_assign(const struct dmaown_topology *t,
 	else if (dmaown_driver_name_eq(target, "pci-stub"))
 		strcpy(target, "pci-stub");
 	else
-		return dmaown_err_set(err, -EINVAL,
-				      "%s: cannot assign to driver '%s' (use vfio-pci or pci-stub)",
-				      b, target);
+		return dmaown_err_set(
+			err, -EINVAL,
+			"%s: cannot assign to driver '%s' (use vfio-pci or pci-stub)",
+			b, target);
 	idx = dmaown_topology_find(t, bdf);
 	if (idx < 0)
 		return dmaown_err_set(err, -ENODEV, "%s: no such PCI device",
 				      b);
 	d = dmaown_topology_dev(t, (size_t)idx);
 	if (d->kernel_group < 0)
-		return dmaown_err_set(err, -ENOENT,
-				      "%s has no IOMMU group: no IOMMU isolates it (enable intel_iommu=on or amd_iommu=on, see `dmaown explain %s`); refusing to hand it to userspace",
-				      b, b);
+		return dmaown_err_set(
+			err, -ENOENT,
+			"%s has no IOMMU group: no IOMMU isolates it (enable intel_iommu=on or amd_iommu=on, see `dmaown explain %s`); refusing to hand it to userspace",
+			b, b);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;

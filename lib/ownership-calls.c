@@ -39,8 +39,8 @@ int __og_set_domain(struct dmaown_engine *eng, struct og_group *g,
 /* __iommu_group_set_core_domain(): blocking while owned, else default */
 void __og_core_domain(struct dmaown_engine *eng, struct og_group *g)
 {
-	__og_set_domain(eng, g, g->owner ? g->blocking_domain :
-					   g->default_domain);
+	__og_set_domain(eng, g,
+			g->owner ? g->blocking_domain : g->default_domain);
 }
 
 static bool on_default(struct dmaown_engine *eng, struct og_group *g)
@@ -49,17 +49,17 @@ static bool on_default(struct dmaown_engine *eng, struct og_group *g)
 		return true;
 	/* 2380f1e8195e: identity vs identity counted as default (AMD) */
 	return eng->prof->amd_identity_tolerance &&
-	       dmaown_domain_type(g->default_domain) == DMAOWN_DOMAIN_IDENTITY &&
+	       dmaown_domain_type(g->default_domain) ==
+		       DMAOWN_DOMAIN_IDENTITY &&
 	       dmaown_domain_type(g->domain) == DMAOWN_DOMAIN_IDENTITY;
 }
 
 int __og_use_default(struct dmaown_engine *eng, struct og_group *g)
 {
 	if (eng->prof->probe_defer_without_default && !g->default_domain)
-		return -EAGAIN;		/* -EPROBE_DEFER, EAGAIN at sysfs */
-	if (g->owner_cnt &&
-	    (!on_default(eng, g) || g->owner ||
-	     (eng->prof->pasid_checks && g->pasid_cnt)))
+		return -EAGAIN; /* -EPROBE_DEFER, EAGAIN at sysfs */
+	if (g->owner_cnt && (!on_default(eng, g) || g->owner ||
+			     (eng->prof->pasid_checks && g->pasid_cnt)))
 		return -EBUSY;
 	g->owner_cnt++;
 	return 0;
@@ -75,8 +75,7 @@ void __og_unuse_default(struct dmaown_engine *eng, struct og_group *g)
 }
 
 /* __iommu_take_dma_ownership(): checks domain/PASIDs, blocks the group */
-static int take(struct dmaown_engine *eng, struct og_group *g,
-		uintptr_t cookie)
+static int take(struct dmaown_engine *eng, struct og_group *g, uintptr_t cookie)
 {
 	int r;
 
@@ -88,11 +87,11 @@ static int take(struct dmaown_engine *eng, struct og_group *g,
 		enum dmaown_domain_type t = DMAOWN_DOMAIN_BLOCKED;
 
 		if (g->flags & DMAOWN_GROUP_NO_BLOCKED)
-			t = DMAOWN_DOMAIN_UNMANAGED;	/* empty paging domain */
+			t = DMAOWN_DOMAIN_UNMANAGED; /* empty paging domain */
 		if ((g->flags & DMAOWN_GROUP_NO_BLOCKED) &&
 		    (g->flags & DMAOWN_GROUP_NO_PAGING))
 			return eng->prof->blocking_alloc_einval ? -EINVAL :
-								   -ENOMEM;
+								  -ENOMEM;
 		g->blocking_domain = dmaown_domain_alloc(eng, t);
 		g->blocking_allocs++;
 	}
@@ -189,8 +188,7 @@ out:
 	return r;
 }
 
-static int do_use(struct dmaown_engine *eng, struct og_group *g,
-		  struct call *c)
+static int do_use(struct dmaown_engine *eng, struct og_group *g, struct call *c)
 {
 	return __og_use_default(eng, g);
 }
@@ -249,7 +247,7 @@ static int do_dev_claim(struct dmaown_engine *eng, struct og_group *g,
 	if (g->owner_cnt) {
 		if (g->owner != c->cookie)
 			return -EPERM;
-		g->owner_cnt++;		/* no domain or PASID re-check */
+		g->owner_cnt++; /* no domain or PASID re-check */
 		return 0;
 	}
 	return take(eng, g, c->cookie);
@@ -257,7 +255,8 @@ static int do_dev_claim(struct dmaown_engine *eng, struct og_group *g,
 
 int dmaown_dev_claim(struct dmaown_engine *eng, int dev, uintptr_t cookie)
 {
-	struct call c = { .fn = do_dev_claim, .cookie = cookie,
+	struct call c = { .fn = do_dev_claim,
+			  .cookie = cookie,
 			  .nogroup = -ENODEV };
 
 	if (!eng)
@@ -376,7 +375,8 @@ static int do_dev_attach(struct dmaown_engine *eng, struct og_group *g,
 
 int dmaown_dev_attach(struct dmaown_engine *eng, int dev, unsigned long domain)
 {
-	struct call c = { .fn = do_dev_attach, .dom = domain,
+	struct call c = { .fn = do_dev_attach,
+			  .dom = domain,
 			  .nogroup = -ENODEV };
 
 	return with_group(eng, dev, -1, &c);
@@ -395,7 +395,8 @@ static int do_dev_detach(struct dmaown_engine *eng, struct og_group *g,
 
 int dmaown_dev_detach(struct dmaown_engine *eng, int dev, unsigned long domain)
 {
-	struct call c = { .fn = do_dev_detach, .dom = domain,
+	struct call c = { .fn = do_dev_detach,
+			  .dom = domain,
 			  .nogroup = -ENODEV };
 
 	return with_group(eng, dev, -1, &c);

@@ -49,9 +49,10 @@ static int check_group(struct dmaown_engine *eng, size_t gi, char *why,
 		if (m->attached != g->domain &&
 		    !(eng->prof->hotadd_reattach_default && !g->owner &&
 		      m->attached == g->default_domain))
-			return fail(why, len,
-				    "group %zu: %s on domain %#lx, group on %#lx",
-				    gi, m->name, m->attached, g->domain);
+			return fail(
+				why, len,
+				"group %zu: %s on domain %#lx, group on %#lx",
+				gi, m->name, m->attached, g->domain);
 	}
 	if (present != g->ndevs)
 		return fail(why, len, "group %zu: %zu members, count says %zu",
@@ -61,35 +62,39 @@ static int check_group(struct dmaown_engine *eng, size_t gi, char *why,
 			    gi, vfio, g->vfio_devs);
 	if (g->owner) {
 		if (!g->owner_cnt)
-			return fail(why, len, "group %zu: owner set, owner_cnt 0",
-				    gi);
+			return fail(why, len,
+				    "group %zu: owner set, owner_cnt 0", gi);
 		if (counted)
-			return fail(why, len,
-				    "group %zu: user-owned with %zu DMA-API driver(s) bound",
-				    gi, counted);
+			return fail(
+				why, len,
+				"group %zu: user-owned with %zu DMA-API driver(s) bound",
+				gi, counted);
 		if (g->ndevs && (!g->domain || g->domain == g->default_domain))
-			return fail(why, len,
-				    "group %zu: user-owned on the default domain",
-				    gi);
+			return fail(
+				why, len,
+				"group %zu: user-owned on the default domain",
+				gi);
 		if (g->ndevs && g->domain != g->blocking_domain &&
 		    dmaown_domain_type(g->domain) != DMAOWN_DOMAIN_UNMANAGED)
 			return fail(why, len,
 				    "group %zu: user-owned on a kernel domain",
 				    gi);
 	} else if (g->owner_cnt != counted) {
-		return fail(why, len,
-			    "group %zu: owner_cnt %u but %zu DMA-API driver(s) bound",
-			    gi, g->owner_cnt, counted);
+		return fail(
+			why, len,
+			"group %zu: owner_cnt %u but %zu DMA-API driver(s) bound",
+			gi, g->owner_cnt, counted);
 	}
 	if (g->vfio_container && g->owner != g->vfio_cookie)
 		return fail(why, len, "group %zu: VFIO container without claim",
 			    gi);
 	if (g->vfio_domain && g->domain != g->vfio_domain)
-		return fail(why, len, "group %zu: VFIO domain not attached", gi);
+		return fail(why, len, "group %zu: VFIO domain not attached",
+			    gi);
 	if (g->blocking_allocs > g->domain_frees + 1)
 		return fail(why, len,
-			    "group %zu: blocking domain allocated %u times",
-			    gi, g->blocking_allocs);
+			    "group %zu: blocking domain allocated %u times", gi,
+			    g->blocking_allocs);
 	if (!g->ndevs && eng->prof->empty_group_warn_and_free && g->domain)
 		return fail(why, len, "group %zu: empty group keeps a domain",
 			    gi);

@@ -42,7 +42,7 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 		r = -ENOENT;
 		goto out;
 	}
-	pthread_mutex_lock(&d->lock);		/* device_lock() */
+	pthread_mutex_lock(&d->lock); /* device_lock() */
 	if (!d->present) {
 		r = -ENODEV;
 		goto unlock;
@@ -58,13 +58,13 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 		r = __og_use_default(eng, g);
 		pthread_mutex_unlock(&g->lock);
 		if (r)
-			goto unlock;	/* no dma_cleanup */
+			goto unlock; /* no dma_cleanup */
 	}
 	/* drv->probe(); VFIO drivers need a group (no noiommu modelled) */
 	if (!probe_ret && vfio && !g)
 		probe_ret = -EINVAL;
 	if (probe_ret) {
-		if (!managed && g) {	/* bus->dma_cleanup() */
+		if (!managed && g) { /* bus->dma_cleanup() */
 			pthread_mutex_lock(&g->lock);
 			__og_unuse_default(eng, g);
 			pthread_mutex_unlock(&g->lock);
@@ -72,7 +72,7 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 		r = probe_ret;
 		goto unlock;
 	}
-	if (vfio) {			/* vfio_register_group_dev() */
+	if (vfio) { /* vfio_register_group_dev() */
 		pthread_mutex_lock(&g->lock);
 		g->vfio_devs++;
 		pthread_mutex_unlock(&g->lock);
@@ -102,7 +102,7 @@ static void __detach_container(struct dmaown_engine *eng, struct og_group *g)
 void __og_vfio_last_gone(struct dmaown_engine *eng, struct og_group *g)
 {
 	if (!eng->prof->vfio_release_on_last_unbind)
-		return;		/* 5.19: the claim lives until close */
+		return; /* 5.19: the claim lives until close */
 	/* 6.1+ vfio_device_remove_group(): the fd stays open but is dead */
 	if (g->vfio_container)
 		__detach_container(eng, g);
@@ -115,13 +115,13 @@ void og_release_driver(struct dmaown_engine *eng, struct og_dev *d)
 
 	if (!d->driver[0])
 		return;
-	if (d->vfio_bound && g) {	/* remove(): vfio unregister */
+	if (d->vfio_bound && g) { /* remove(): vfio unregister */
 		pthread_mutex_lock(&g->lock);
 		if (!--g->vfio_devs)
 			__og_vfio_last_gone(eng, g);
 		pthread_mutex_unlock(&g->lock);
 	}
-	if (d->dma_counted && g) {	/* bus->dma_cleanup() */
+	if (d->dma_counted && g) { /* bus->dma_cleanup() */
 		pthread_mutex_lock(&g->lock);
 		__og_unuse_default(eng, g);
 		pthread_mutex_unlock(&g->lock);
@@ -158,8 +158,8 @@ int dmaown_dev_unbind(struct dmaown_engine *eng, int dev)
 
 enum vop { V_OPEN, V_STATUS, V_SET_CONTAINER, V_SET_IOMMU, V_UNSET, V_CLOSE };
 
-static int __vfio_op(struct dmaown_engine *eng, struct og_group *g,
-		     enum vop op, unsigned int *fd, bool *viable, bool *cset)
+static int __vfio_op(struct dmaown_engine *eng, struct og_group *g, enum vop op,
+		     unsigned int *fd, bool *viable, bool *cset)
 {
 	uintptr_t cookie;
 	unsigned long dom;
@@ -188,11 +188,11 @@ static int __vfio_op(struct dmaown_engine *eng, struct og_group *g,
 		if (g->vfio_container)
 			return -EINVAL;
 		cookie = eng->prof->vfio_cookie_is_group ?
-			 (uintptr_t)&g->group_token :
-			 (uintptr_t)&g->container_token;
+				 (uintptr_t)&g->group_token :
+				 (uintptr_t)&g->container_token;
 		r = __og_group_claim(eng, g, cookie);
 		if (r)
-			return r;	/* EPERM / EBUSY straight back */
+			return r; /* EPERM / EBUSY straight back */
 		g->vfio_container = true;
 		g->vfio_cookie = cookie;
 		return 0;
@@ -245,8 +245,7 @@ static int vfio_op(struct dmaown_engine *eng, int group, enum vop op,
 	return r;
 }
 
-int dmaown_vfio_open(struct dmaown_engine *eng, int group,
-		     unsigned int *ret_fd)
+int dmaown_vfio_open(struct dmaown_engine *eng, int group, unsigned int *ret_fd)
 {
 	unsigned int fd = 0;
 	int r = vfio_op(eng, group, V_OPEN, &fd, NULL, NULL);
@@ -277,8 +276,7 @@ int dmaown_vfio_set_container(struct dmaown_engine *eng, int group,
 	return vfio_op(eng, group, V_SET_CONTAINER, &fd, NULL, NULL);
 }
 
-int dmaown_vfio_set_iommu(struct dmaown_engine *eng, int group,
-			  unsigned int fd)
+int dmaown_vfio_set_iommu(struct dmaown_engine *eng, int group, unsigned int fd)
 {
 	return vfio_op(eng, group, V_SET_IOMMU, &fd, NULL, NULL);
 }

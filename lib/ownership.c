@@ -29,8 +29,8 @@ int dmaown_engine_new(const struct dmaown_profile *profile,
 	eng->prof = profile ? profile : dmaown_profile_get("latest");
 	/* the checker takes the lock for writing: do not starve it */
 	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&eng->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	atomic_init(&eng->warns, 0);
@@ -58,7 +58,8 @@ void dmaown_engine_free(struct dmaown_engine *eng)
 	free(eng);
 }
 
-const struct dmaown_profile *dmaown_engine_profile(const struct dmaown_engine *eng)
+const struct dmaown_profile *
+dmaown_engine_profile(const struct dmaown_engine *eng)
 {
 	return eng->prof;
 }
@@ -145,9 +146,10 @@ static void __make_default(struct dmaown_engine *eng, struct og_group *g)
 {
 	if (g->default_domain || !g->default_ready)
 		return;
-	g->default_domain = dmaown_domain_alloc(eng,
-			(g->flags & DMAOWN_GROUP_IDENTITY) ?
-			DMAOWN_DOMAIN_IDENTITY : DMAOWN_DOMAIN_DMA);
+	g->default_domain =
+		dmaown_domain_alloc(eng, (g->flags & DMAOWN_GROUP_IDENTITY) ?
+						 DMAOWN_DOMAIN_IDENTITY :
+						 DMAOWN_DOMAIN_DMA);
 	if (!g->domain) {
 		g->domain = g->default_domain;
 		for (size_t i = 0; i < g->nmembers; i++) {
@@ -361,9 +363,9 @@ int dmaown_group_info(struct dmaown_engine *eng, int group,
 	if (g) {
 		pthread_mutex_lock(&g->lock);
 		memset(ret, 0, sizeof(*ret));
-		ret->mode = g->owner ? DMAOWN_GROUP_MODE_USER :
+		ret->mode = g->owner	 ? DMAOWN_GROUP_MODE_USER :
 			    g->owner_cnt ? DMAOWN_GROUP_MODE_KERNEL :
-			    DMAOWN_GROUP_MODE_IDLE;
+					   DMAOWN_GROUP_MODE_IDLE;
 		ret->owner = g->owner;
 		ret->owner_cnt = g->owner_cnt;
 		ret->pasid_cnt = g->pasid_cnt;

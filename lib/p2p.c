@@ -16,8 +16,8 @@ struct dmaown_p2p {
 	const struct dmaown_topology *t;
 	struct dmaown_predict_opts o;
 	char *cmdline;
-	struct gctx hw;		/* hardware view: no override */
-	struct gctx kern;	/* kernel view: override in force */
+	struct gctx hw; /* hardware view: no override */
+	struct gctx kern; /* kernel view: override in force */
 };
 
 int dmaown_p2p_new(const struct dmaown_topology *t,
@@ -145,7 +145,7 @@ int dmaown_p2p_reach(struct dmaown_p2p *p, size_t a, size_t b,
 	B = dev(p, (int)b);
 	push(path, (int)a);
 	if (A->is_bridge)
-		return 0;	/* bridges and ports do not initiate requests */
+		return 0; /* bridges and ports do not initiate requests */
 	if (A->bdf.domain == B->bdf.domain && A->bdf.bus == B->bdf.bus &&
 	    DMAOWN_SLOT(A->bdf.devfn) == DMAOWN_SLOT(B->bdf.devfn) &&
 	    A->multifunction && B->multifunction && !A->is_vf && !B->is_vf &&
@@ -169,11 +169,11 @@ int dmaown_p2p_reach(struct dmaown_p2p *p, size_t a, size_t b,
 		const struct dmaown_dev *PD;
 
 		if (P < 0)
-			return 0;	/* reached the root complex */
+			return 0; /* reached the root complex */
 		PD = dev(p, P);
 		push(path, P);
 		if (P == (int)b)
-			return 0;	/* the port's own target: redirected */
+			return 0; /* the port's own target: redirected */
 		if (below(p, P, (int)b)) {
 			if (!PD->is_pcie ||
 			    PD->pcie_type == DMAOWN_PCIE_PCIE_TO_PCI ||
@@ -198,7 +198,7 @@ int dmaown_p2p_reach(struct dmaown_p2p *p, size_t a, size_t b,
 			descend(p, path, PD->parent, (int)b);
 			return 1;
 		}
-		cur = P;	/* forwarded or redirected upstream */
+		cur = P; /* forwarded or redirected upstream */
 	}
 	return 0;
 }
@@ -340,19 +340,20 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 			split[d] = 1;
 	}
 #define SPLIT(x) (dom->group_of[x] >= 0 && split[dom->group_of[x]])
-#define PG(x) (part->group_of[x])
+#define PG(x)	 (part->group_of[x])
 	/* DSPs of one switch in different groups: flag[usp] = first DSP */
 	for (i = 0; i < n; i++) {
 		const struct dmaown_dev *d = dev(p, (int)i);
 		int u = d->parent;
 
-		if (d->pcie_type != DMAOWN_PCIE_DOWNSTREAM || u < 0 || !SPLIT(i))
+		if (d->pcie_type != DMAOWN_PCIE_DOWNSTREAM || u < 0 ||
+		    !SPLIT(i))
 			continue;
 		if (flag[u] == -1)
 			flag[u] = (int)i;
 		else if (flag[u] >= 0 && PG(flag[u]) != PG(i) &&
 			 dom->group_of[flag[u]] == dom->group_of[i])
-			flag[u] = -2 - flag[u];	/* mark: split switch */
+			flag[u] = -2 - flag[u]; /* mark: split switch */
 	}
 	for (i = 0; i < n; i++) {
 		struct dmaown_weakness *w;
@@ -367,9 +368,10 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 			    DMAOWN_PCIE_DOWNSTREAM)
 				wdev(w, clist[c]);
 		covered[dom->group_of[w->devs[0]]] = 1;
-		snprintf(w->sentence, sizeof(w->sentence),
-			 "downstream ports of the switch below %s are in different groups, but one lacks ACS redirect, so devices below them can reach each other without the IOMMU",
-			 bdf(p, (int)i, b1));
+		snprintf(
+			w->sentence, sizeof(w->sentence),
+			"downstream ports of the switch below %s are in different groups, but one lacks ACS redirect, so devices below them can reach each other without the IOMMU",
+			bdf(p, (int)i, b1));
 	}
 	/* functions of one slot split, PF/VFs split */
 	for (i = 0; i < n; i = j) {
@@ -381,14 +383,17 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 
 			if (b->bdf.domain != a->bdf.domain ||
 			    b->bdf.bus != a->bdf.bus ||
-			    DMAOWN_SLOT(b->bdf.devfn) != DMAOWN_SLOT(a->bdf.devfn))
+			    DMAOWN_SLOT(b->bdf.devfn) !=
+				    DMAOWN_SLOT(a->bdf.devfn))
 				break;
 			if (!b->is_vf && !a->is_vf && SPLIT(j) &&
-			    dom->group_of[j] == dom->group_of[i] && PG(j) != PG(i))
+			    dom->group_of[j] == dom->group_of[i] &&
+			    PG(j) != PG(i))
 				s = true;
 		}
 		if (s) {
-			struct dmaown_weakness *w = wadd(&l, DMAOWN_WEAK_MFD_SPLIT);
+			struct dmaown_weakness *w =
+				wadd(&l, DMAOWN_WEAK_MFD_SPLIT);
 			size_t k;
 
 			if (!w)
@@ -397,9 +402,11 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 				if (!dev(p, (int)k)->is_vf)
 					wdev(w, k);
 			covered[dom->group_of[i]] = 1;
-			snprintf(w->sentence, sizeof(w->sentence),
-				 "multifunction device %04x:%02x:%02x is split across groups by partial ACS, but a function without ACS can reach its siblings internally",
-				 a->bdf.domain, a->bdf.bus, DMAOWN_SLOT(a->bdf.devfn));
+			snprintf(
+				w->sentence, sizeof(w->sentence),
+				"multifunction device %04x:%02x:%02x is split across groups by partial ACS, but a function without ACS can reach its siblings internally",
+				a->bdf.domain, a->bdf.bus,
+				DMAOWN_SLOT(a->bdf.devfn));
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -433,9 +440,10 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 					wdev(w, clist[c]);
 		}
 		covered[dom->group_of[i]] = 1;
-		snprintf(w->sentence, sizeof(w->sentence),
-			 "SR-IOV PF %s has no ACS, so its VFs can reach it (and each other) inside the device, yet they sit in separate groups",
-			 bdf(p, (int)i, b1));
+		snprintf(
+			w->sentence, sizeof(w->sentence),
+			"SR-IOV PF %s has no ACS, so its VFs can reach it (and each other) inside the device, yet they sit in separate groups",
+			bdf(p, (int)i, b1));
 	}
 	/* pcie_acs_override: a device the override calls isolated */
 	for (i = 0; i < n; i++) {
@@ -451,9 +459,10 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 			goto oom;
 		wdev(w, i);
 		covered[dom->group_of[i]] = 1;
-		snprintf(w->sentence, sizeof(w->sentence),
-			 "pcie_acs_override makes %s count as isolated although it has no ACS capability; the groups it splits are not isolated in hardware",
-			 bdf(p, (int)i, b1));
+		snprintf(
+			w->sentence, sizeof(w->sentence),
+			"pcie_acs_override makes %s count as isolated although it has no ACS capability; the groups it splits are not isolated in hardware",
+			bdf(p, (int)i, b1));
 	}
 	/* anything left: name two devices */
 	for (i = 0; i < n; i++)
@@ -462,7 +471,7 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 		int d = dom->group_of[i];
 
 		if (d >= 0 && PG(i) == first[d] && flag[d] < 0)
-			flag[d] = (int)i;	/* a member of the first group */
+			flag[d] = (int)i; /* a member of the first group */
 	}
 	for (i = 0; i < n; i++) {
 		int d = dom->group_of[i];
@@ -479,9 +488,10 @@ int dmaown_p2p_weaknesses(struct dmaown_p2p *p,
 			wdev(w, j);
 			wdev(w, i);
 			covered[d] = 1;
-			snprintf(w->sentence, sizeof(w->sentence),
-				 "%s and %s share an isolation domain but not a group",
-				 bdf(p, (int)j, b1), bdf(p, (int)i, b2));
+			snprintf(
+				w->sentence, sizeof(w->sentence),
+				"%s and %s share an isolation domain but not a group",
+				bdf(p, (int)j, b1), bdf(p, (int)i, b2));
 		}
 	}
 #undef SPLIT

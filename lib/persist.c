@@ -26,7 +26,8 @@ int dmaown_dsn_find(const uint8_t *cfg, size_t len, uint64_t *ret,
 	unsigned int off = 0x100, hops = 0;
 
 	while (off >= 0x100 && off + 12 <= len && hops++ < 1024) {
-		uint32_t hdr = (uint32_t)cfg[off] | (uint32_t)cfg[off + 1] << 8 |
+		uint32_t hdr = (uint32_t)cfg[off] |
+			       (uint32_t)cfg[off + 1] << 8 |
 			       (uint32_t)cfg[off + 2] << 16 |
 			       (uint32_t)cfg[off + 3] << 24;
 		uint64_t v = 0;
@@ -100,9 +101,10 @@ int dmaown_persist_rule(const char *root, struct dmaown_bdf bdf,
 	for (i = 0; i < 4; i++) {
 		r = read_attr(root, b, ids[i], val[i], sizeof(val[i]));
 		if (r < 0)
-			return dmaown_err_set(err, -ENODEV,
-					      "%s: cannot read %s for the udev rule (%s)",
-					      b, ids[i], dmaown_errno_name(r));
+			return dmaown_err_set(
+				err, -ENODEV,
+				"%s: cannot read %s for the udev rule (%s)", b,
+				ids[i], dmaown_errno_name(r));
 	}
 	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/config", root,
 		 b);
@@ -123,24 +125,25 @@ int dmaown_persist_rule(const char *root, struct dmaown_bdf bdf,
 			 (unsigned int)(dsn >> 8) & 0xff,
 			 (unsigned int)dsn & 0xff);
 		/* od prints the bytes in config order: least significant first */
-		snprintf(dsn_match, sizeof(dsn_match),
-			 ", PROGRAM==\"/usr/bin/od -An -tx1 -j %u -N 8 /sys%%p/config\", RESULT==\"*%02x %02x %02x %02x %02x %02x %02x %02x\"",
-			 off, cfg[off], cfg[off + 1], cfg[off + 2],
-			 cfg[off + 3], cfg[off + 4], cfg[off + 5],
-			 cfg[off + 6], cfg[off + 7]);
+		snprintf(
+			dsn_match, sizeof(dsn_match),
+			", PROGRAM==\"/usr/bin/od -An -tx1 -j %u -N 8 /sys%%p/config\", RESULT==\"*%02x %02x %02x %02x %02x %02x %02x %02x\"",
+			off, cfg[off], cfg[off + 1], cfg[off + 2], cfg[off + 3],
+			cfg[off + 4], cfg[off + 5], cfg[off + 6], cfg[off + 7]);
 	}
-	r = asprintf(ret,
-		     "# Written by `dmaown assign --persist` (IOMMU group %d).\n"
-		     "# Binds %s [%s:%s, subsystem %s:%s, serial %s] to %s at boot.\n"
-		     "# Remove with `dmaown release --persist %s`.\n"
-		     "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
-		     "ATTR{vendor}==\"%s\", ATTR{device}==\"%s\", "
-		     "ATTR{subsystem_vendor}==\"%s\", ATTR{subsystem_device}==\"%s\"%s, "
-		     "ATTR{driver_override}=\"%s\", "
-		     "RUN+=\"/bin/sh -c 'modprobe -q %s; if [ -e /sys%%p/driver ]; then echo %%k > /sys%%p/driver/unbind; fi; echo %%k > /sys/bus/pci/drivers_probe'\"\n",
-		     group, b, val[0] + 2, val[1] + 2, val[2] + 2, val[3] + 2,
-		     dsn_text, driver, b, b, val[0], val[1], val[2], val[3],
-		     dsn_match, driver, driver);
+	r = asprintf(
+		ret,
+		"# Written by `dmaown assign --persist` (IOMMU group %d).\n"
+		"# Binds %s [%s:%s, subsystem %s:%s, serial %s] to %s at boot.\n"
+		"# Remove with `dmaown release --persist %s`.\n"
+		"ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
+		"ATTR{vendor}==\"%s\", ATTR{device}==\"%s\", "
+		"ATTR{subsystem_vendor}==\"%s\", ATTR{subsystem_device}==\"%s\"%s, "
+		"ATTR{driver_override}=\"%s\", "
+		"RUN+=\"/bin/sh -c 'modprobe -q %s; if [ -e /sys%%p/driver ]; then echo %%k > /sys%%p/driver/unbind; fi; echo %%k > /sys/bus/pci/drivers_probe'\"\n",
+		group, b, val[0] + 2, val[1] + 2, val[2] + 2, val[3] + 2,
+		dsn_text, driver, b, b, val[0], val[1], val[2], val[3],
+		dsn_match, driver, driver);
 	return r < 0 ? -ENOMEM : 0;
 }
 
@@ -202,8 +205,8 @@ int dmaown_persist_write(const char *root, const struct dmaown_move_plan *p,
 			continue;
 		r = dmaown_persist_path(root, d->bdf, path, sizeof(path));
 		if (!r)
-			r = dmaown_persist_rule(root, d->bdf, d->after, p->group,
-						&text, err);
+			r = dmaown_persist_rule(root, d->bdf, d->after,
+						p->group, &text, err);
 		if (r < 0)
 			break;
 		r = write_file(path, text);

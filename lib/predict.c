@@ -26,23 +26,6 @@
 
 #include "grouping.h"
 
-enum {
-	L_SUBTREE = 1 << 0,	/* a bridge's subtree */
-	L_SLOT = 1 << 1,	/* multifunction slot */
-	L_ALIAS = 1 << 2,	/* DMA alias */
-	L_VMD = 1 << 3,
-	L_SRIOV = 1 << 4,	/* spec: PF + VFs */
-	L_DSPBUS = 1 << 5,	/* spec: switch bus with a DSP without ACS */
-	L_UNKNOWN = 1 << 6,	/* depended on unreadable ACS */
-};
-
-struct uf {
-	int *p;
-	uint8_t *fl;
-	int *subj_sub, *subj_slot, *subj_alias, *subj_vmd, *subj_sriov,
-		*subj_dsp;
-};
-
 static int uf_find(struct uf *u, int x)
 {
 	while (u->p[x] != x) {
@@ -95,16 +78,6 @@ static void uf_union(struct uf *u, int a, int b, uint8_t fl, int subj)
 		keep(&u->subj_dsp[ra], subj);
 }
 
-struct pstate {
-	struct gctx *c;
-	struct uf u;
-	int *ftop;	/* topmost acs-failing (or spec-marked) in [i..root] */
-	int *atop;	/* topmost aliasing bridge below first XLATE_ROOT */
-	int *depth;
-	uint8_t *memo;	/* bit 0: ftop/atop/depth valid */
-	uint8_t *busbad;	/* spec: USP whose internal bus is non-isolated */
-};
-
 static bool marked_fail(struct pstate *s, size_t i)
 {
 	const struct dmaown_dev *d = dmaown_topology_dev(s->c->t, i);
@@ -129,7 +102,8 @@ static void chain(struct pstate *s, int i)
 		int x = stack[--sp];
 		const struct dmaown_dev *d = dmaown_topology_dev(t, (size_t)x);
 		int p = d->parent;
-		int pf = p >= 0 ? s->ftop[p] : -1, pa = p >= 0 ? s->atop[p] : -1;
+		int pf = p >= 0 ? s->ftop[p] : -1,
+		    pa = p >= 0 ? s->atop[p] : -1;
 		bool xlate = d->dev_flags & DMAOWN_DEVF_BRIDGE_XLATE_ROOT;
 
 		if (!s->c->spec && !xlate && !s->c->q.no_quirks) {
@@ -142,12 +116,17 @@ static void chain(struct pstate *s, int i)
 				xlate = fl & DMAOWN_DEVF_BRIDGE_XLATE_ROOT;
 		}
 		s->depth[x] = p >= 0 ? s->depth[p] + 1 : 0;
-		s->ftop[x] = pf >= 0 ? pf : (marked_fail(s, (size_t)x) ? x : -1);
+		s->ftop[x] =
+			pf >= 0 ? pf : (marked_fail(s, (size_t)x) ? x : -1);
 		if (xlate && !s->c->spec)
 			s->atop[x] = -1;
 		else
-			s->atop[x] = pa >= 0 ? pa :
-				     (gctx_aliasing_bridge(s->c, (size_t)x) ? x : -1);
+			s->atop[x] =
+				pa >= 0 ?
+					pa :
+					(gctx_aliasing_bridge(s->c, (size_t)x) ?
+						 x :
+						 -1);
 		s->memo[x] = 1;
 	}
 }
@@ -212,7 +191,8 @@ static void link_slots(struct pstate *s, const int *anc)
 
 			if (b->bdf.domain != a->bdf.domain ||
 			    b->bdf.bus != a->bdf.bus ||
-			    DMAOWN_SLOT(b->bdf.devfn) != DMAOWN_SLOT(a->bdf.devfn))
+			    DMAOWN_SLOT(b->bdf.devfn) !=
+				    DMAOWN_SLOT(a->bdf.devfn))
 				break;
 		}
 		if (j - i < 2) {
@@ -236,178 +216,17 @@ static void link_slots(struct pstate *s, const int *anc)
 		}
 		if (s->c->spec && first_ep >= 0)
 			for (k = i; k < j; k++) {
-				const struct dmaown_dev *d = dmaown_topology_dev(t, k);
+				const struct dmaown_dev *d =
+					dmaown_topology_dev(t, k);
 
 				if (anc[k] == (int)k && d->multifunction &&
 				    !d->is_bridge && !d->is_vf &&
 				    d->vmd_owner < 0)
-					uf_union(&s->u, first_ep, (int)k, L_SLOT,
-						 (int)k);
+					uf_union(&s->u, first_ep, (int)k,
+						 L_SLOT, (int)k);
 			}
 		i = j;
 	}
-}
-
-static const char *type_word(const struct dmaown_dev *d)
-{
-	if (!d->is_pcie)
-		return d->is_bridge ? "conventional PCI bridge" :
-				      "conventional PCI device";
-	switch (d->pcie_type) {
-	case DMAOWN_PCIE_ROOT_PORT:
-		return "root port";
-	case DMAOWN_PCIE_DOWNSTREAM:
-		return "downstream port";
-	case DMAOWN_PCIE_UPSTREAM:
-		return "upstream port";
-	case DMAOWN_PCIE_PCIE_TO_PCI:
-		return "PCIe-to-PCI bridge";
-	case DMAOWN_PCIE_PCI_TO_PCIE:
-		return "PCI-to-PCIe bridge";
-	case DMAOWN_PCIE_RCEC:
-		return "RC event collector";
-	case DMAOWN_PCIE_RCIEP:
-		return "RC integrated endpoint";
-	default:
-		return "function";
-	}
-}
-
-static void append(char *buf, size_t len, const char *s)
-{
-	size_t l = strlen(buf);
-
-	if (l && l + 2 < len) {
-		strcat(buf, "; ");
-		l += 2;
-	}
-	snprintf(buf + l, len - l, "%s", s);
-}
-
-/* the one-line reason of a component rooted at @r with example @m */
-static char *why_text(struct pstate *s, int r, int m, int nmembers)
-{
-	struct gctx *c = s->c;
-	const struct dmaown_topology *t = c->t;
-	uint8_t fl = s->u.fl[r];
-	char out[512] = "", piece[256], b1[DMAOWN_BDF_STRLEN],
-	     b2[DMAOWN_BDF_STRLEN], acs[96];
-	int x;
-
-	if ((x = s->u.subj_vmd[r]) >= 0) {
-		snprintf(piece, sizeof(piece),
-			 "VMD %s: devices in its domain DMA as it",
-			 dmaown_bdf_format(dmaown_topology_dev(t, (size_t)x)->bdf, b1));
-		append(out, sizeof(out), piece);
-	}
-	if ((x = s->u.subj_dsp[r]) >= 0) {
-		const struct dmaown_dev *d = dmaown_topology_dev(t, (size_t)x);
-
-		snprintf(piece, sizeof(piece),
-			 "switch below upstream port %s: a downstream port without ACS redirect lets all its ports reach each other",
-			 dmaown_bdf_format(dmaown_topology_dev(t, (size_t)d->parent)->bdf, b1));
-		append(out, sizeof(out), piece);
-	}
-	if ((x = s->u.subj_sub[r]) >= 0 && !(fl & L_DSPBUS && s->c->spec &&
-					       dmaown_topology_dev(t, (size_t)x)->pcie_type == DMAOWN_PCIE_DOWNSTREAM &&
-					       gctx_acs_ok(c, (size_t)x))) {
-		const struct dmaown_dev *d = dmaown_topology_dev(t, (size_t)x);
-
-		uint8_t qm[32] = { 0 };
-		uint32_t qf = d->dev_flags;
-
-		dmaown_quirk_dma_alias(t, (size_t)x, &c->q, qm, &qf, NULL);
-		dmaown_bdf_format(d->bdf, b1);
-		if (d->pcie_type == DMAOWN_PCIE_PCIE_TO_PCI ||
-		    (gctx_aliasing_bridge(c, (size_t)x) &&
-		     (qf & DMAOWN_DEVF_PCIE_BRIDGE_ALIAS))) {
-			struct dmaown_bdf al = d->bdf;
-
-			al.bus = d->secondary;
-			al.devfn = 0;
-			snprintf(piece, sizeof(piece),
-				 "behind %s %s (DMA alias %s)%s", type_word(d),
-				 b1, (qf & DMAOWN_DEVF_PCI_BRIDGE_NO_ALIAS) ?
-				 "skipped: NO_ALIAS" : dmaown_bdf_format(al, b2),
-				 c->spec && !gctx_has_mmio(d) &&
-						 d->pcie_type == DMAOWN_PCIE_PCIE_TO_PCI ?
-					 "; the bridge has no MMIO and stays out" : "");
-		} else if (gctx_aliasing_bridge(c, (size_t)x)) {
-			snprintf(piece, sizeof(piece),
-				 "behind %s %s (DMA alias %s)", type_word(d), b1,
-				 b1);
-		} else if (d->pcie_type == DMAOWN_PCIE_UPSTREAM) {
-			snprintf(piece, sizeof(piece),
-				 "%s multifunction upstream port %s: the whole switch joins it",
-				 b1, gctx_acs_desc(c, (size_t)x, acs, sizeof(acs)));
-		} else {
-			snprintf(piece, sizeof(piece),
-				 "%s %s %s: its subtree joins it", b1,
-				 type_word(d),
-				 gctx_acs_desc(c, (size_t)x, acs, sizeof(acs)));
-		}
-		append(out, sizeof(out), piece);
-	}
-	if ((x = s->u.subj_slot[r]) >= 0) {
-		const struct dmaown_dev *d = dmaown_topology_dev(t, (size_t)x);
-
-		snprintf(piece, sizeof(piece), "multifunction slot %04x:%02x:%02x without ACS%s",
-			 d->bdf.domain, d->bdf.bus, DMAOWN_SLOT(d->bdf.devfn),
-			 c->spec ? " on every function" : "");
-		append(out, sizeof(out), piece);
-	}
-	if ((x = s->u.subj_alias[r]) >= 0) {
-		snprintf(piece, sizeof(piece),
-			 "DMA alias: %s uses requester IDs of devices on its bus",
-			 dmaown_bdf_format(dmaown_topology_dev(t, (size_t)x)->bdf, b1));
-		append(out, sizeof(out), piece);
-	}
-	if ((x = s->u.subj_sriov[r]) >= 0) {
-		snprintf(piece, sizeof(piece),
-			 "SR-IOV PF %s without ACS: its VFs can reach it internally",
-			 dmaown_bdf_format(dmaown_topology_dev(t, (size_t)x)->bdf, b1));
-		append(out, sizeof(out), piece);
-	}
-	if (!out[0]) {
-		const struct dmaown_dev *d = dmaown_topology_dev(t, (size_t)m);
-		int p = d->parent, ovr = -1, q = -1;
-
-		for (; p >= 0; p = dmaown_topology_dev(t, (size_t)p)->parent) {
-			gctx_acs_ok(c, (size_t)p);
-			if (c->how[p] == ACS_HOW_OVERRIDE)
-				ovr = p;
-			else if (c->how[p] == ACS_HOW_QUIRK)
-				q = p;
-		}
-		if (ovr < 0 && d->multifunction) {
-			gctx_acs_ok(c, (size_t)m);
-			if (c->how[m] == ACS_HOW_OVERRIDE)
-				ovr = m;
-		}
-		if (ovr >= 0)
-			snprintf(out, sizeof(out),
-				 "isolated only by pcie_acs_override on %s",
-				 dmaown_bdf_format(dmaown_topology_dev(t, (size_t)ovr)->bdf, b1));
-		else if (nmembers > 1)
-			snprintf(out, sizeof(out), "joined devices");
-		else if (d->is_vf)
-			snprintf(out, sizeof(out),
-				 "isolated: a VF is never multifunction and ACS holds upstream");
-		else if (q >= 0)
-			snprintf(out, sizeof(out),
-				 "isolated: ACS on every port upstream (%s by %s)",
-				 dmaown_bdf_format(dmaown_topology_dev(t, (size_t)q)->bdf, b1),
-				 dmaown_acs_quirk_name(c->qkind[q]));
-		else if (d->parent < 0)
-			snprintf(out, sizeof(out), "isolated: on a root bus");
-		else
-			snprintf(out, sizeof(out),
-				 "isolated: ACS on every port upstream");
-	}
-	if (fl & L_UNKNOWN)
-		append(out, sizeof(out),
-		       "ACS not readable (no root?): assumed not isolated");
-	return strdup(out);
 }
 
 static void pstate_free(struct pstate *s)
@@ -512,7 +331,7 @@ static int number_groups(struct pstate *s, struct dmaown_groups *g,
 	for (i = 0; i < g->ngroups; i++) {
 		int root = uf_find(&s->u, example[i]);
 
-		g->why[i] = why_text(s, root, example[i], count[i]);
+		g->why[i] = predict_why(s, root, example[i], count[i]);
 		if (!g->why[i]) {
 			r = -ENOMEM;
 			goto out;
@@ -549,7 +368,8 @@ static int predict_core(struct gctx *c, struct dmaown_groups *g,
 
 			if (d->pcie_type == DMAOWN_PCIE_DOWNSTREAM &&
 			    d->parent >= 0 &&
-			    dmaown_topology_dev(t, (size_t)d->parent)->pcie_type ==
+			    dmaown_topology_dev(t, (size_t)d->parent)
+					    ->pcie_type ==
 				    DMAOWN_PCIE_UPSTREAM &&
 			    (!gctx_acs_ok(c, i) || c->mask_of[i] >= 0))
 				s.busbad[d->parent] = 1;
@@ -564,7 +384,8 @@ static int predict_core(struct gctx *c, struct dmaown_groups *g,
 		int a = anc[i];
 
 		if (d->vmd_owner >= 0) {
-			uf_union(&s.u, (int)i, d->vmd_owner, L_VMD, d->vmd_owner);
+			uf_union(&s.u, (int)i, d->vmd_owner, L_VMD,
+				 d->vmd_owner);
 			continue;
 		}
 		if (a == (int)i)

@@ -21,7 +21,7 @@ static const struct dmaown_profile profiles[] = {
 	},
 	{
 		.name = "6.1",
-		.amd_identity_tolerance = true,		/* 6.0-rc4 .. 6.6 */
+		.amd_identity_tolerance = true, /* 6.0-rc4 .. 6.6 */
 		.hotadd_reattach_default = true,
 		.blocking_alloc_einval = true,
 		.vfio_cookie_is_group = true,
@@ -45,7 +45,7 @@ static const struct dmaown_profile profiles[] = {
 		.device_claim_api = true,
 		/* b46064a18810 was backported to stable 6.12 */
 		.probe_defer_without_default = true,
-		.sysfs_type_uses_owner_cnt = true,	/* ~6.4 */
+		.sysfs_type_uses_owner_cnt = true, /* ~6.4 */
 		/* inferred: the probe/remove rework predates 6.12 */
 		.empty_group_warn_and_free = true,
 		.require_direct_blocks_blocking = true,
@@ -99,8 +99,7 @@ static int read_num(const char **s, unsigned int *ret)
 	return 0;
 }
 
-int dmaown_profile_auto(const char *release,
-			const struct dmaown_profile **ret)
+int dmaown_profile_auto(const char *release, const struct dmaown_profile **ret)
 {
 	unsigned int major, minor, v;
 	const char *s = release;
@@ -108,8 +107,7 @@ int dmaown_profile_auto(const char *release,
 
 	if (!release || !ret)
 		return -EINVAL;
-	if (read_num(&s, &major) < 0 || *s++ != '.' ||
-	    read_num(&s, &minor) < 0)
+	if (read_num(&s, &major) < 0 || *s++ != '.' || read_num(&s, &minor) < 0)
 		return -EINVAL;
 	v = major * 1000 + minor;
 	if (v < 5019) {

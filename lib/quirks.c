@@ -10,18 +10,19 @@
 
 #include "dmaown/quirks.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define N(a)	(sizeof(a) / sizeof((a)[0]))
 #define LIST(a) a, N(a)
 
 /* ---- §3.1 pci_dev_acs_enabled[] ------------------------------------- */
 
-static const uint16_t ati_sb[] = { 0x4385, 0x439c, 0x4383, 0x439d, 0x4384,
-				   0x4399 };
+static const uint16_t ati_sb[] = { 0x4385, 0x439c, 0x4383,
+				   0x439d, 0x4384, 0x4399 };
 static const uint16_t amd_fch[] = { 0x780f, 0x7809 };
 static const uint16_t solarflare[] = { 0x0903, 0x0923, 0x0a03 };
 static const uint16_t intel_10g[] = { 0x10c6, 0x10db, 0x10dd, 0x10e1, 0x10f1,
-	0x10f7, 0x10f8, 0x10f9, 0x10fa, 0x10fb, 0x10fc, 0x1507, 0x1514, 0x151c,
-	0x1529, 0x152a, 0x154d, 0x154f, 0x1551, 0x1558 };
+				      0x10f7, 0x10f8, 0x10f9, 0x10fa, 0x10fb,
+				      0x10fc, 0x1507, 0x1514, 0x151c, 0x1529,
+				      0x152a, 0x154d, 0x154f, 0x1551, 0x1558 };
 static const uint16_t intel_82580[] = { 0x1509, 0x150e, 0x150f, 0x1510,
 					0x1511, 0x1516, 0x1527 };
 static const uint16_t intel_82576[] = { 0x10c9, 0x10e6, 0x10e7, 0x10e8,
@@ -31,25 +32,26 @@ static const uint16_t intel_i350[] = { 0x1521, 0x1522, 0x1523, 0x1524 };
 static const uint16_t intel_82571[] = { 0x105e, 0x105f, 0x1060, 0x10d9 };
 static const uint16_t intel_i219[] = { 0x15b7, 0x15b8 };
 static const uint16_t qcom_rp_old[] = { 0x0400, 0x0401, 0x0115 };
-static const uint16_t qcom_rp_new[] = { 0x0111, 0x0120 };	/* v7.1 */
+static const uint16_t qcom_rp_new[] = { 0x0111, 0x0120 }; /* v7.1 */
 static const uint16_t hxt_rp[] = { 0x0401 };
 static const uint16_t emulex_be3[] = { 0x0710 };
 static const uint16_t emulex_sky[] = { 0x0720 };
 static const uint16_t cavium_mf[] = { 0xa026, 0xa059, 0xa060 };
 static const uint16_t xgene[] = { 0xe004 };
-static const uint16_t ampere[] = { 0xe005, 0xe006, 0xe007, 0xe008, 0xe009,
-				   0xe00a, 0xe00b, 0xe00c };
-static const uint16_t brcm_mf[] = { 0x16d7, 0x1750, 0x1751, 0x1752, 0x1760,
-				    0x1761, 0x1762, 0x1763 };
+static const uint16_t ampere[] = { 0xe005, 0xe006, 0xe007, 0xe008,
+				   0xe009, 0xe00a, 0xe00b, 0xe00c };
+static const uint16_t brcm_mf[] = { 0x16d7, 0x1750, 0x1751, 0x1752,
+				    0x1760, 0x1761, 0x1762, 0x1763 };
 static const uint16_t brcm_paxb[] = { 0xd714 };
 static const uint16_t loongson[] = { 0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19,
 				     0x7a29, 0x7a39, 0x7a49, 0x7a59, 0x7a69 };
 static const uint16_t al_rp[] = { 0x0031 };
 static const uint16_t zhaoxin_mf[] = { 0x3038, 0x3104, 0x9083 };
 static const uint16_t nxp_rp[] = { 0x8d81, 0x8da1, 0x8d83, 0x8d80, 0x8da0,
-	0x8d82, 0x8d90, 0x8db0, 0x8d92, 0x8d91, 0x8db1, 0x8d93, 0x8d89, 0x8da9,
-	0x8d8b, 0x8d88, 0x8da8, 0x8d8a, 0x8d98, 0x8db8, 0x8d9a, 0x8d99, 0x8db9,
-	0x8d9b };
+				   0x8d82, 0x8d90, 0x8db0, 0x8d92, 0x8d91,
+				   0x8db1, 0x8d93, 0x8d89, 0x8da9, 0x8d8b,
+				   0x8d88, 0x8da8, 0x8d8a, 0x8d98, 0x8db8,
+				   0x8d9a, 0x8d99, 0x8db9, 0x8d9b };
 
 #define ANYV DMAOWN_QUIRK_ANY
 
@@ -148,8 +150,9 @@ static bool in_range(uint16_t d, uint16_t lo, uint16_t hi)
 static bool intel_pch_id(uint16_t d)
 {
 	static const uint16_t singles[] = { 0x1d10, 0x1d12, 0x1d14, 0x1d16,
-		0x1d18, 0x1d1a, 0x1d1c, 0x1d1e, 0x8c90, 0x8c92, 0x8c94, 0x8c96,
-		0x8c98, 0x8c9a, 0x8c9c, 0x8c9e };
+					    0x1d18, 0x1d1a, 0x1d1c, 0x1d1e,
+					    0x8c90, 0x8c92, 0x8c94, 0x8c96,
+					    0x8c98, 0x8c9a, 0x8c9c, 0x8c9e };
 	size_t k;
 
 	if (in_range(d, 0x3b42, 0x3b51) || in_range(d, 0x1c10, 0x1c1f) ||
@@ -214,9 +217,9 @@ static int handler(const struct dmaown_topology *t, size_t i,
 			 DMAOWN_ACS_DT;
 		return !(flags & ~(DMAOWN_ACS_RR | DMAOWN_ACS_CR));
 	case DMAOWN_AQ_MF_ENDPOINT:
-		flags &= (uint16_t)~(DMAOWN_ACS_SV | DMAOWN_ACS_TB |
-				     DMAOWN_ACS_RR | DMAOWN_ACS_CR |
-				     DMAOWN_ACS_UF | DMAOWN_ACS_DT);
+		flags &= (uint16_t) ~(DMAOWN_ACS_SV | DMAOWN_ACS_TB |
+				      DMAOWN_ACS_RR | DMAOWN_ACS_CR |
+				      DMAOWN_ACS_UF | DMAOWN_ACS_DT);
 		return !flags;
 	case DMAOWN_AQ_RCIEP:
 		if (d->pcie_type != DMAOWN_PCIE_RCIEP)
@@ -228,8 +231,8 @@ static int handler(const struct dmaown_topology *t, size_t i,
 	case DMAOWN_AQ_LOONGSON:
 	case DMAOWN_AQ_NXP:
 		/* these root ports isolate unconditionally */
-		flags &= (uint16_t)~(DMAOWN_ACS_SV | DMAOWN_ACS_RR |
-				     DMAOWN_ACS_CR | DMAOWN_ACS_UF);
+		flags &= (uint16_t) ~(DMAOWN_ACS_SV | DMAOWN_ACS_RR |
+				      DMAOWN_ACS_CR | DMAOWN_ACS_UF);
 		return !flags;
 	case DMAOWN_AQ_INTEL_PCH:
 		if (d->pcie_type != DMAOWN_PCIE_ROOT_PORT || !intel_pch_id(id))
@@ -247,14 +250,14 @@ static int handler(const struct dmaown_topology *t, size_t i,
 		    !(in_range(id, 0xa000, 0xa7ff) || id == 0xaf84 ||
 		      id == 0xb884))
 			return -ENOTTY;
-		flags &= (uint16_t)~(DMAOWN_ACS_SV | DMAOWN_ACS_RR |
-				     DMAOWN_ACS_CR | DMAOWN_ACS_UF);
+		flags &= (uint16_t) ~(DMAOWN_ACS_SV | DMAOWN_ACS_RR |
+				      DMAOWN_ACS_CR | DMAOWN_ACS_UF);
 		return !flags;
 	case DMAOWN_AQ_AL:
 		if (d->pcie_type != DMAOWN_PCIE_ROOT_PORT)
 			return -ENOTTY;
-		flags &= (uint16_t)~(DMAOWN_ACS_SV | DMAOWN_ACS_RR |
-				     DMAOWN_ACS_CR | DMAOWN_ACS_UF);
+		flags &= (uint16_t) ~(DMAOWN_ACS_SV | DMAOWN_ACS_RR |
+				      DMAOWN_ACS_CR | DMAOWN_ACS_UF);
 		return !flags;
 	case DMAOWN_AQ_ZHAOXIN:
 		if (!is_rp_or_dsp(d))
@@ -285,7 +288,8 @@ static int handler(const struct dmaown_topology *t, size_t i,
 		case DMAOWN_PCIE_LEGACY_ENDPOINT:
 		case DMAOWN_PCIE_RCIEP:
 			return o->ovr->multifunction && d->multifunction ?
-				       1 : -ENOTTY;
+				       1 :
+				       -ENOTTY;
 		default:
 			return -ENOTTY;
 		}
@@ -447,12 +451,14 @@ bool dmaown_quirk_dma_alias(const struct dmaown_topology *t, size_t i,
 		case DMAOWN_DQ_FUNC0:
 			if (fn == 0)
 				continue;
-			set_bit(mask, DMAOWN_DEVFN(DMAOWN_SLOT(d->bdf.devfn), 0));
+			set_bit(mask,
+				DMAOWN_DEVFN(DMAOWN_SLOT(d->bdf.devfn), 0));
 			break;
 		case DMAOWN_DQ_FUNC1:
 			if (fn == 1)
 				continue;
-			set_bit(mask, DMAOWN_DEVFN(DMAOWN_SLOT(d->bdf.devfn), 1));
+			set_bit(mask,
+				DMAOWN_DEVFN(DMAOWN_SLOT(d->bdf.devfn), 1));
 			break;
 		case DMAOWN_DQ_FIXED:
 			set_bit(mask, q->param);
@@ -462,7 +468,8 @@ bool dmaown_quirk_dma_alias(const struct dmaown_topology *t, size_t i,
 			    d->parent < 0)
 				continue;
 			p = dmaown_topology_dev(t, (size_t)d->parent);
-			if (!p->is_pcie || p->pcie_type == DMAOWN_PCIE_PCIE_TO_PCI)
+			if (!p->is_pcie ||
+			    p->pcie_type == DMAOWN_PCIE_PCIE_TO_PCI)
 				continue;
 			*flags |= DMAOWN_DEVF_PCIE_BRIDGE_ALIAS;
 			break;

@@ -63,8 +63,7 @@ static void add(struct ctx *c, struct dmaown_bdf bdf,
 	va_end(ap);
 }
 
-static int read_small(const char *root, const char *rel, char *buf,
-		      size_t len)
+static int read_small(const char *root, const char *rel, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -133,8 +132,8 @@ static void each_entry(struct ctx *c, const char *rel, dir_fn fn, void *arg)
 struct blk {
 	const struct dmaown_move_dev *dev;
 	const char *disk;
-	char names[16][256];	/* disk and partitions */
-	char devno[16][32];	/* "major:minor" */
+	char names[16][256]; /* disk and partitions */
+	char devno[16][32]; /* "major:minor" */
 	int n;
 };
 
@@ -145,7 +144,7 @@ static int add_part(struct ctx *c, const char *name, void *arg)
 
 	snprintf(rel, sizeof(rel), "sys/block/%s/%s/partition", k->disk, name);
 	if (read_small(c->root, rel, buf, sizeof(buf)))
-		return 0;	/* not a partition */
+		return 0; /* not a partition */
 	if (k->n >= 16)
 		return 1;
 	snprintf(k->names[k->n], sizeof(k->names[0]), "%s", name);
@@ -174,8 +173,9 @@ static void check_mounts(struct ctx *c, struct blk *k, char *b)
 		const char *sep = strstr(line, " - ");
 
 		if (mountinfo) {
-			if (!sep || sscanf(line, "%*s %*s %31s %*s %511s",
-					   devno, mnt) != 2 ||
+			if (!sep ||
+			    sscanf(line, "%*s %*s %31s %*s %511s", devno,
+				   mnt) != 2 ||
 			    sscanf(sep + 3, "%*s %511s", src) != 1)
 				continue;
 		} else if (sscanf(line, "%511s %511s", src, mnt) != 2) {
@@ -242,8 +242,10 @@ static int check_disk(struct ctx *c, const char *disk, void *arg)
 	each_entry(c, rel, add_part, &k);
 	check_mounts(c, &k, b);
 	for (i = 0; i < k.n && !*holder; i++) {
-		snprintf(rel, sizeof(rel), i ? "sys/block/%s/%s/holders" :
-			 "sys/block/%s/holders%.0s", disk, k.names[i]);
+		snprintf(rel, sizeof(rel),
+			 i ? "sys/block/%s/%s/holders" :
+			     "sys/block/%s/holders%.0s",
+			 disk, k.names[i]);
 		each_entry(c, rel, holder_found, holder);
 		if (*holder)
 			add(c, k.dev->bdf, DMAOWN_SAFETY_BLOCK,
@@ -266,8 +268,7 @@ static void check_vga(struct ctx *c)
 		dmaown_bdf_format(c->p->devs[i].bdf, b);
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/boot_vga",
 			 b);
-		if (!read_small(c->root, rel, v, sizeof(v)) &&
-		    !strcmp(v, "1"))
+		if (!read_small(c->root, rel, v, sizeof(v)) && !strcmp(v, "1"))
 			add(c, c->p->devs[i].bdf, DMAOWN_SAFETY_VGA,
 			    "%s is the boot VGA device (%s = 1); the console would go dark; use --force to override",
 			    b, rel);
@@ -292,8 +293,7 @@ static int check_fb(struct ctx *c, const char *fb, void *arg)
 
 /* ---- network ---------------------------------------------------------- */
 
-static bool ipv4_addr(struct ctx *c, const char *ifname, char *buf,
-		      size_t len)
+static bool ipv4_addr(struct ctx *c, const char *ifname, char *buf, size_t len)
 {
 	char path[PATH_MAX], line[256], a[64], b[64];
 	bool found = false;
@@ -308,7 +308,9 @@ static bool ipv4_addr(struct ctx *c, const char *ifname, char *buf,
 			if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
 			    !strcmp(i->ifa_name, ifname)) {
 				inet_ntop(AF_INET,
-					  &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr,
+					  &((struct sockaddr_in *)(void *)
+						    i->ifa_addr)
+						   ->sin_addr,
 					  buf, (socklen_t)len);
 				found = true;
 			}
@@ -328,8 +330,7 @@ static bool ipv4_addr(struct ctx *c, const char *ifname, char *buf,
 	return found;
 }
 
-static bool ipv6_addr(struct ctx *c, const char *ifname, char *buf,
-		      size_t len)
+static bool ipv6_addr(struct ctx *c, const char *ifname, char *buf, size_t len)
 {
 	char path[PATH_MAX], line[256], hex[64], name[64];
 	unsigned int idx, plen, scope, flags;

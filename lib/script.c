@@ -15,7 +15,7 @@
 
 static const struct {
 	const char *name;
-	int nargs;		/* after the verb */
+	int nargs; /* after the verb */
 	bool need_expect;
 } verbs[DMAOWN_STEP_MAX] = {
 	[DMAOWN_STEP_BIND] = { "bind", 2, false },
@@ -88,8 +88,8 @@ static int parse_outcome(struct dmaown_step *st, char *out, const char *name,
 
 	if (n == 0)
 		return dmaown_err_set(err, -EINVAL,
-				      "%s:%u: missing outcome after '=>'",
-				      name, ln);
+				      "%s:%u: missing outcome after '=>'", name,
+				      ln);
 	if (n > 1)
 		return dmaown_err_set(err, -EINVAL,
 				      "%s:%u: bad outcome '%s %s'", name, ln,
@@ -110,14 +110,16 @@ static int parse_outcome(struct dmaown_step *st, char *out, const char *name,
 			st->expect_viable = !strcmp(tok[0], "yes");
 			return 0;
 		}
-		return dmaown_err_set(err, -EINVAL,
-				      "%s:%u: bad outcome '%s' (want yes or no)",
-				      name, ln, tok[0]);
+		return dmaown_err_set(
+			err, -EINVAL,
+			"%s:%u: bad outcome '%s' (want yes or no)", name, ln,
+			tok[0]);
 	default:
 		if (dmaown_errno_parse(tok[0], &st->expect_err) < 0)
-			return dmaown_err_set(err, -EINVAL,
-					      "%s:%u: bad outcome '%s' (want ok or an errno name)",
-					      name, ln, tok[0]);
+			return dmaown_err_set(
+				err, -EINVAL,
+				"%s:%u: bad outcome '%s' (want ok or an errno name)",
+				name, ln, tok[0]);
 		return 0;
 	}
 }
@@ -150,23 +152,24 @@ static int parse_line(char *line, const char *name, unsigned int ln,
 		if (!strcmp(tok[0], verbs[v].name))
 			break;
 	if (v == DMAOWN_STEP_MAX)
-		return dmaown_err_set(err, -EINVAL, "%s:%u: unknown verb '%.40s'",
-				      name, ln, tok[0]);
+		return dmaown_err_set(err, -EINVAL,
+				      "%s:%u: unknown verb '%.40s'", name, ln,
+				      tok[0]);
 	st->verb = v;
 	st->line = ln;
 	if (n - 1 < verbs[v].nargs)
-		return dmaown_err_set(err, -EINVAL,
-				      "%s:%u: %s: missing argument (%s)",
-				      name, ln, tok[0],
-				      n == 1 && v != DMAOWN_STEP_RESCAN ?
-				      "BDF" : "DRIVER");
+		return dmaown_err_set(
+			err, -EINVAL, "%s:%u: %s: missing argument (%s)", name,
+			ln, tok[0],
+			n == 1 && v != DMAOWN_STEP_RESCAN ? "BDF" : "DRIVER");
 	if (n - 1 > verbs[v].nargs)
-		return dmaown_err_set(err, -EINVAL,
-				      "%s:%u: %s: unexpected argument '%.40s'",
-				      name, ln, tok[0], tok[verbs[v].nargs + 1]);
+		return dmaown_err_set(
+			err, -EINVAL, "%s:%u: %s: unexpected argument '%.40s'",
+			name, ln, tok[0], tok[verbs[v].nargs + 1]);
 	if (verbs[v].nargs >= 1 && dmaown_bdf_parse(tok[1], &st->bdf) < 0)
-		return dmaown_err_set(err, -EINVAL, "%s:%u: malformed BDF '%.40s'",
-				      name, ln, tok[1]);
+		return dmaown_err_set(err, -EINVAL,
+				      "%s:%u: malformed BDF '%.40s'", name, ln,
+				      tok[1]);
 	if (v == DMAOWN_STEP_BIND) {
 		if (!valid_driver_name(tok[2]))
 			return dmaown_err_set(err, -EINVAL,
@@ -256,7 +259,8 @@ int dmaown_script_parse(const char *name, const char *text, size_t len,
 	}
 	if (r < 0) {
 		if (r == -ENOMEM)
-			dmaown_err_set(err, r, "%s:%u: out of memory", name, ln);
+			dmaown_err_set(err, r, "%s:%u: out of memory", name,
+				       ln);
 		dmaown_script_free(s);
 		return r;
 	}
@@ -326,7 +330,7 @@ static bool run_step(const struct dmaown_step *st,
 		break;
 	}
 	if (r > 0)
-		r = -EIO;	/* a backend must not return positive values */
+		r = -EIO; /* a backend must not return positive values */
 	snprintf(got, glen, "%s", dmaown_errno_name(r));
 	snprintf(want, wlen, "%s", dmaown_errno_name(st->expect_err));
 	return !st->has_expect || r == st->expect_err;
@@ -334,8 +338,7 @@ static bool run_step(const struct dmaown_step *st,
 
 int dmaown_script_run(const struct dmaown_script *s,
 		      const struct dmaown_sim_backend *be, FILE *out,
-		      struct dmaown_script_result *res,
-		      struct dmaown_err *err)
+		      struct dmaown_script_result *res, struct dmaown_err *err)
 {
 	struct dmaown_script_result rr = { 0 };
 
@@ -349,17 +352,16 @@ int dmaown_script_run(const struct dmaown_script *s,
 			if (st->verb == DMAOWN_STEP_RESCAN ||
 			    !be->lookup(be->ctx, st->bdf))
 				continue;
-			return dmaown_err_set(err, -ENODEV,
-					      "%s:%u: no device %s", s->name,
-					      st->line,
-					      dmaown_bdf_format(st->bdf, b));
+			return dmaown_err_set(
+				err, -ENODEV, "%s:%u: no device %s", s->name,
+				st->line, dmaown_bdf_format(st->bdf, b));
 		}
 	}
 	for (size_t i = 0; i < s->nsteps; i++) {
 		const struct dmaown_step *st = &s->steps[i];
 		char got[DMAOWN_DRIVER_NAME_MAX], want[DMAOWN_DRIVER_NAME_MAX];
-		bool ok = run_step(st, be, got, sizeof(got), want,
-				   sizeof(want));
+		bool ok =
+			run_step(st, be, got, sizeof(got), want, sizeof(want));
 
 		rr.nsteps++;
 		rr.nexpect += st->has_expect;

@@ -18,22 +18,22 @@
 
 struct held {
 	bool held;
-	unsigned int fd;	/* the group file we keep open */
+	unsigned int fd; /* the group file we keep open */
 };
 
 struct dmaown_sim_model {
 	struct dmaown_engine *eng;
 	const struct dmaown_topology *topo;
 	size_t ndevs, ngroups;
-	int *dev_id;		/* topology index -> engine device */
-	int *group_of;		/* topology index -> partition group, -1 */
-	int *grp_id;		/* partition group -> engine group */
-	char **native;		/* topology index -> auto-probing driver */
-	char **override;	/* topology index -> driver_override */
-	char **loaded;		/* NULL: any driver is loaded */
+	int *dev_id; /* topology index -> engine device */
+	int *group_of; /* topology index -> partition group, -1 */
+	int *grp_id; /* partition group -> engine group */
+	char **native; /* topology index -> auto-probing driver */
+	char **override; /* topology index -> driver_override */
+	char **loaded; /* NULL: any driver is loaded */
 	size_t nloaded;
-	struct held *held;	/* per partition group */
-	size_t *order;		/* scan order */
+	struct held *held; /* per partition group */
+	size_t *order; /* scan order */
 };
 
 void dmaown_sim_model_free(struct dmaown_sim_model *m)
@@ -145,7 +145,8 @@ static int seed(struct dmaown_sim_model *m, const struct dmaown_sim_config *cfg,
 			return r;
 		r = dmaown_dev_bind(m->eng, m->dev_id[i], d->driver, 0);
 		if (r)
-			return dmaown_err_set(err, r, "%s: seeding driver %s: %s",
+			return dmaown_err_set(err, r,
+					      "%s: seeding driver %s: %s",
 					      dmaown_bdf_format(d->bdf, b),
 					      d->driver, dmaown_errno_name(r));
 	}
@@ -161,10 +162,10 @@ int dmaown_sim_model_new(const struct dmaown_sim_config *cfg,
 	if (!cfg || !cfg->topo || !cfg->groups || !ret)
 		return -EINVAL;
 	if (cfg->groups->ndevs != dmaown_topology_count(cfg->topo))
-		return dmaown_err_set(err, -EINVAL,
-				      "group partition has %zu devices, topology %zu",
-				      cfg->groups->ndevs,
-				      dmaown_topology_count(cfg->topo));
+		return dmaown_err_set(
+			err, -EINVAL,
+			"group partition has %zu devices, topology %zu",
+			cfg->groups->ndevs, dmaown_topology_count(cfg->topo));
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -361,8 +362,7 @@ static int m_rescan(void *ctx)
 	return 0;
 }
 
-static int m_get_driver(void *ctx, struct dmaown_bdf bdf, char *buf,
-			size_t len)
+static int m_get_driver(void *ctx, struct dmaown_bdf bdf, char *buf, size_t len)
 {
 	struct dmaown_sim_model *m = ctx;
 	struct dmaown_dev_info info;
@@ -385,7 +385,7 @@ static int m_get_viable(void *ctx, struct dmaown_bdf bdf, bool *ret)
 	unsigned int fd;
 
 	if (g == -ENOENT) {
-		*ret = false;	/* no IOMMU group, no VFIO group */
+		*ret = false; /* no IOMMU group, no VFIO group */
 		return 0;
 	}
 	if (g < 0)
@@ -396,7 +396,7 @@ static int m_get_viable(void *ctx, struct dmaown_bdf bdf, bool *ret)
 		return 0;
 	r = dmaown_vfio_open(m->eng, eg, &fd);
 	if (r == -ENOENT) {
-		*ret = false;	/* no /dev/vfio/N: not viable (as live) */
+		*ret = false; /* no /dev/vfio/N: not viable (as live) */
 		return 0;
 	}
 	if (r)

@@ -60,8 +60,10 @@ static int parse_opts(struct cli *cli, int argc, char **argv, struct opts *o,
 				long w = strtol(waitv, &end, 10);
 
 				if (*end || end == waitv || w < 0 || w > 86400)
-					return cli_error(cli, "--wait: '%s' is not a number of seconds",
-							 waitv);
+					return cli_error(
+						cli,
+						"--wait: '%s' is not a number of seconds",
+						waitv);
 				o->wait = (int)w;
 			}
 		} else if (!strcmp(a, "--dry-run")) {
@@ -75,8 +77,8 @@ static int parse_opts(struct cli *cli, int argc, char **argv, struct opts *o,
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
 		} else if (a[0] == '-') {
-			return cli_error(cli, "%s: unknown option '%s'", argv[0],
-					 a);
+			return cli_error(cli, "%s: unknown option '%s'",
+					 argv[0], a);
 		} else if (want_bdf && !o->bdf) {
 			o->bdf = a;
 		} else {
@@ -113,8 +115,8 @@ static int open_state(struct cli *cli, const struct opts *o, bool lock,
 		if (*ret && r != 0)
 			dmaown_state_close(*ret);
 		*ret = NULL;
-		return cli_error(cli, "%s", err.msg[0] ? err.msg :
-				 strerror(-r));
+		return cli_error(cli, "%s",
+				 err.msg[0] ? err.msg : strerror(-r));
 	}
 	return 0;
 }
@@ -139,11 +141,14 @@ static void print_plan(struct cli *cli, const struct dmaown_move_plan *p,
 
 	n = dmaown_move_steps(p, &steps);
 	if (o->json) {
-		fprintf(f, "{\"schema\":1,\"op\":\"%s\",\"group\":%d,\"target\":\"%s\",\"dry_run\":%s,\"result\":\"%s\",\"devices\":[",
-			dmaown_move_op_name(p->op), p->group, p->target,
+		fprintf(f,
+			"{\"schema\":1,\"op\":\"%s\",\"group\":%d,\"target\":\"%s\",\"dry_run\":%s,\"result\":\"%s\",\"devices\":[",
+			dmaown_move_op_name(p->op), p->group,
+			p->op == DMAOWN_MOVE_ASSIGN ? p->target : "",
 			o->dry_run ? "true" : "false", result);
 		for (i = 0; i < p->ndevs; i++)
-			fprintf(f, "%s{\"bdf\":\"%s\",\"move\":%s,\"before\":\"%s\",\"after\":\"%s\",\"why\":\"%s\"}",
+			fprintf(f,
+				"%s{\"bdf\":\"%s\",\"move\":%s,\"before\":\"%s\",\"after\":\"%s\",\"why\":\"%s\"}",
 				i ? "," : "",
 				dmaown_bdf_format(p->devs[i].bdf, b),
 				p->devs[i].move ? "true" : "false",
@@ -158,9 +163,12 @@ static void print_plan(struct cli *cli, const struct dmaown_move_plan *p,
 		free(steps);
 		return;
 	}
-	fprintf(f, "IOMMU group %d: %s%s%s\n", p->group,
-		dmaown_move_op_name(p->op), *p->target ? " to " : "",
-		p->target);
+	if (p->op == DMAOWN_MOVE_ASSIGN)
+		fprintf(f, "IOMMU group %d: assign to %s\n", p->group,
+			p->target);
+	else
+		fprintf(f, "IOMMU group %d: release to the recorded drivers\n",
+			p->group);
 	for (i = 0; i < p->ndevs; i++) {
 		const struct dmaown_move_dev *d = &p->devs[i];
 
@@ -171,8 +179,8 @@ static void print_plan(struct cli *cli, const struct dmaown_move_plan *p,
 			d->move ? "moves" : "stays",
 			dmaown_move_why_text(d->why));
 	}
-	fprintf(f, "steps%s:\n", o->dry_run ? " (dry run, nothing written)" :
-		"");
+	fprintf(f, "steps%s:\n",
+		o->dry_run ? " (dry run, nothing written)" : "");
 	for (k = 0; k < n; k++) {
 		dmaown_move_step_text(p, &steps[k], text, sizeof(text));
 		fprintf(f, "  %d. %s\n", k + 1, text);
@@ -190,8 +198,8 @@ static int finish(struct cli *cli, int r, struct dmaown_move_report *rep,
 	if (!r) {
 		code = CLI_OK;
 	} else {
-		cli_error(cli, "%s failed: %s", what, err->msg[0] ? err->msg :
-			  dmaown_errno_name(r));
+		cli_error(cli, "%s failed: %s", what,
+			  err->msg[0] ? err->msg : dmaown_errno_name(r));
 		if (rep->incomplete)
 			code = CLI_ERR;
 		else if (rep->failed_step >= 0 && rep->undone)
@@ -199,7 +207,8 @@ static int finish(struct cli *cli, int r, struct dmaown_move_report *rep,
 		else
 			code = CLI_ERR;
 		if (rep->failed_step >= 0 && rep->undone)
-			fprintf(cli->errf, "dmaown: every device is back on its original driver\n");
+			fprintf(cli->errf,
+				"dmaown: every device is back on its original driver\n");
 	}
 	dmaown_move_report_free(rep);
 	return code;
@@ -237,11 +246,11 @@ int cmd_assign(struct cli *cli, int argc, char **argv)
 	ao.driver = o.driver;
 	ao.include_managed = o.all;
 	ao.persist = o.persist;
-	ao.target_loaded = dmaown_host_driver_loaded(h, o.driver ? o.driver :
-						     "vfio-pci") == 1;
-	r = dmaown_move_plan_assign(cli->topo,
-				    dmaown_topology_dev(cli->topo, (size_t)idx)->bdf,
-				    &ao, &p, &err);
+	ao.target_loaded = dmaown_host_driver_loaded(
+				   h, o.driver ? o.driver : "vfio-pci") == 1;
+	r = dmaown_move_plan_assign(
+		cli->topo, dmaown_topology_dev(cli->topo, (size_t)idx)->bdf,
+		&ao, &p, &err);
 	if (r < 0) {
 		cli_error(cli, "%s", err.msg);
 		code = r == -ENOENT ? CLI_NO : CLI_ERR;
@@ -307,8 +316,8 @@ int cmd_release(struct cli *cli, int argc, char **argv)
 	dmaown_bdf_format(bdf, b);
 	group = dmaown_topology_dev(cli->topo, (size_t)idx)->kernel_group;
 	if (group < 0)
-		return cli_error(cli, "%s has no IOMMU group; nothing to release",
-				 b);
+		return cli_error(
+			cli, "%s has no IOMMU group; nothing to release", b);
 	r = dmaown_host_open(cli_root(cli), &h);
 	if (r < 0)
 		return cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
@@ -316,8 +325,10 @@ int cmd_release(struct cli *cli, int argc, char **argv)
 		goto out;
 	r = dmaown_state_load(s, group, &rec, &err);
 	if (r == -ENOENT) {
-		cli_error(cli, "%s: group %d was not assigned by dmaown (no record in %s)",
-			  b, group, dmaown_state_dir(s));
+		cli_error(
+			cli,
+			"%s: group %d was not assigned by dmaown (no record in %s)",
+			b, group, dmaown_state_dir(s));
 		code = CLI_NO;
 		goto out;
 	}
@@ -326,9 +337,11 @@ int cmd_release(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (rec->phase != DMAOWN_PHASE_ASSIGNED) {
-		cli_error(cli, "%s: group %d has an interrupted %s (phase %s); run `dmaown recover`",
-			  b, group, dmaown_move_op_name(rec->op),
-			  dmaown_move_phase_name(rec->phase));
+		cli_error(
+			cli,
+			"%s: group %d has an interrupted %s (phase %s); run `dmaown recover`",
+			b, group, dmaown_move_op_name(rec->op),
+			dmaown_move_phase_name(rec->phase));
 		goto out;
 	}
 	r = dmaown_move_plan_release(rec, bdf, o.persist, &p, &err);
@@ -387,8 +400,8 @@ int cmd_recover(struct cli *cli, int argc, char **argv)
 		fprintf(cli->out, "nothing to recover\n");
 	dmaown_move_report_free(&rep);
 	if (r < 0)
-		cli_error(cli, "recover incomplete: %s", err.msg[0] ? err.msg :
-			  dmaown_errno_name(r));
+		cli_error(cli, "recover incomplete: %s",
+			  err.msg[0] ? err.msg : dmaown_errno_name(r));
 	code = r < 0 ? CLI_ERR : CLI_OK;
 out:
 	dmaown_state_close(s);
@@ -420,19 +433,23 @@ int cmd_explain(struct cli *cli, int argc, char **argv)
 	dmaown_bdf_format(d->bdf, b);
 	if (d->kernel_group < 0) {
 		if (o.json)
-			fprintf(f, "{\"schema\":1,\"bdf\":\"%s\",\"group\":-1,\"viable\":false,\"reason\":\"no IOMMU group\"}\n",
+			fprintf(f,
+				"{\"schema\":1,\"bdf\":\"%s\",\"group\":-1,\"viable\":false,\"reason\":\"no IOMMU group\"}\n",
 				b);
 		else
-			fprintf(f, "%s has no IOMMU group: the kernel has no IOMMU isolating it, so VFIO cannot take it.\n"
+			fprintf(f,
+				"%s has no IOMMU group: the kernel has no IOMMU isolating it, so VFIO cannot take it.\n"
 				"Enable the IOMMU (intel_iommu=on or amd_iommu=on on the kernel command line, and VT-d/AMD-Vi in firmware), reboot, then `dmaown explain %s`.\n",
 				b, b);
 		return CLI_NO;
 	}
 	if (o.json)
-		fprintf(f, "{\"schema\":1,\"bdf\":\"%s\",\"group\":%d,\"members\":[",
+		fprintf(f,
+			"{\"schema\":1,\"bdf\":\"%s\",\"group\":%d,\"members\":[",
 			b, d->kernel_group);
 	else
-		fprintf(f, "%s is in IOMMU group %d; userspace can take the group only when no member is bound to a DMA-API driver:\n",
+		fprintf(f,
+			"%s is in IOMMU group %d; userspace can take the group only when no member is bound to a DMA-API driver:\n",
 			b, d->kernel_group);
 	for (i = 0, k = 0; i < dmaown_topology_count(cli->topo); i++) {
 		const struct dmaown_dev *x = dmaown_topology_dev(cli->topo, i);
@@ -444,47 +461,55 @@ int cmd_explain(struct cli *cli, int argc, char **argv)
 		dmaown_bdf_format(x->bdf, m);
 		nblock += blocks;
 		if (o.json) {
-			fprintf(f, "%s{\"bdf\":\"%s\",\"driver\":%s%s%s,\"blocks\":%s}",
+			fprintf(f,
+				"%s{\"bdf\":\"%s\",\"driver\":%s%s%s,\"blocks\":%s}",
 				k++ ? "," : "", m, drv ? "\"" : "",
 				drv ? drv : "null", drv ? "\"" : "",
 				blocks ? "true" : "false");
 			continue;
 		}
 		if (blocks)
-			fprintf(f, "  %s  %-10s BLOCKS: %s uses the kernel DMA API (owner_cnt > 0)\n",
+			fprintf(f,
+				"  %s  %-10s BLOCKS: %s uses the kernel DMA API (owner_cnt > 0)\n",
 				m, drv, drv);
 		else
-			fprintf(f, "  %s  %-10s ok: %s\n", m, drv ? drv : "(none)",
+			fprintf(f, "  %s  %-10s ok: %s\n", m,
+				drv ? drv : "(none)",
 				!drv ? "no driver" :
-				dmaown_driver_is_vfio(drv) ? "VFIO driver" :
-				"driver_managed_dma driver");
+				dmaown_driver_is_vfio(drv) ?
+				       "VFIO driver" :
+				       "driver_managed_dma driver");
 	}
 	nh = dmaown_vfio_holders(cli_root(cli), &hs);
 	if (o.json) {
-		fprintf(f, "],\"viable\":%s,\"holders\":[", nblock ? "false" :
-			"true");
+		fprintf(f, "],\"viable\":%s,\"holders\":[",
+			nblock ? "false" : "true");
 		for (k = 0; k < nh; k++)
 			if (hs[k].group == d->kernel_group)
 				fprintf(f, "{\"pid\":%d,\"comm\":\"%s\"}",
 					(int)hs[k].pid, hs[k].comm);
-		fprintf(f, "],\"fix\":%s%s%s}\n", nblock ? "\"dmaown assign " : "",
-			nblock ? b : "null", nblock ? "\"" : "");
+		fprintf(f, "],\"fix\":%s%s%s}\n",
+			nblock ? "\"dmaown assign " : "", nblock ? b : "null",
+			nblock ? "\"" : "");
 		free(hs);
 		return nblock ? CLI_NO : CLI_OK;
 	}
 	for (k = 0; k < nh; k++)
 		if (hs[k].group == d->kernel_group)
-			fprintf(f, "group %d is held open by pid %d (%s) through /dev/vfio/%d\n",
+			fprintf(f,
+				"group %d is held open by pid %d (%s) through /dev/vfio/%d\n",
 				d->kernel_group, (int)hs[k].pid, hs[k].comm,
 				d->kernel_group);
 	free(hs);
 	if (nblock) {
-		fprintf(f, "Not viable: QEMU would say \"group %d is not viable\".\n"
+		fprintf(f,
+			"Not viable: QEMU would say \"group %d is not viable\".\n"
 			"Fix: dmaown assign %s   (moves every blocking member to vfio-pci and back with `dmaown release %s`)\n",
 			d->kernel_group, b, b);
 		return CLI_NO;
 	}
-	fprintf(f, "Viable: no member uses the kernel DMA API; VFIO can claim group %d.\n",
+	fprintf(f,
+		"Viable: no member uses the kernel DMA API; VFIO can claim group %d.\n",
 		d->kernel_group);
 	return CLI_OK;
 }

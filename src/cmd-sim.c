@@ -96,7 +96,8 @@ static int pick_groups(struct cli *cli, struct dmaown_topology *t,
 	if (strcmp(mode, "predicted")) {
 		r = dmaown_groups_from_kernel(t, &g);
 		if (r < 0)
-			return cli_error(cli, "sim: reading the kernel's groups: %s",
+			return cli_error(cli,
+					 "sim: reading the kernel's groups: %s",
 					 strerror(-r));
 		if (!strcmp(mode, "kernel") || has_kernel_groups(g)) {
 			*ret = g;
@@ -107,7 +108,8 @@ static int pick_groups(struct cli *cli, struct dmaown_topology *t,
 	}
 	r = dmaown_predict(t, NULL, &g);
 	if (r < 0)
-		return cli_error(cli, "sim: predicting groups: %s", strerror(-r));
+		return cli_error(cli, "sim: predicting groups: %s",
+				 strerror(-r));
 	*ret = g;
 	return CLI_OK;
 }
@@ -120,14 +122,17 @@ static int pick_profile(struct cli *cli, struct dmaown_topology *t,
 	if (!name || strcmp(name, "auto")) {
 		*ret = dmaown_profile_get(name);
 		if (!*ret)
-			return cli_error(cli, "sim: unknown profile '%s' (5.19, 6.1, 6.2, 6.12, latest, auto)",
-					 name);
+			return cli_error(
+				cli,
+				"sim: unknown profile '%s' (5.19, 6.1, 6.2, 6.12, latest, auto)",
+				name);
 		return CLI_OK;
 	}
 	h = dmaown_topology_host_const(t);
 	if (!h->kernel_release ||
 	    dmaown_profile_auto(h->kernel_release, ret) == -EINVAL) {
-		cli_warn(cli, "sim: kernel release unknown, using profile latest");
+		cli_warn(cli,
+			 "sim: kernel release unknown, using profile latest");
 		*ret = dmaown_profile_get("latest");
 	}
 	return CLI_OK;
@@ -142,10 +147,11 @@ static int run(struct cli *cli, struct dmaown_script *s,
 
 	r = dmaown_script_run(s, be, cli->out, &res, &err);
 	if (r < 0)
-		return cli_error(cli, "sim: %s", err.msg[0] ? err.msg :
-						  strerror(-r));
+		return cli_error(cli, "sim: %s",
+				 err.msg[0] ? err.msg : strerror(-r));
 	if (r > 0 && !cli->quiet)
-		fprintf(cli->errf, "dmaown: sim: %zu of %zu expectation(s) did not hold (first at %s:%u)\n",
+		fprintf(cli->errf,
+			"dmaown: sim: %zu of %zu expectation(s) did not hold (first at %s:%u)\n",
 			res.nmismatch, res.nexpect, s->name,
 			res.first_mismatch_line);
 	return r ? CLI_NO : CLI_OK;
@@ -181,8 +187,8 @@ static int run_model(struct cli *cli, struct dmaown_script *s,
 	cfg.loaded = (const char *const *)loaded;
 	r = dmaown_sim_model_new(&cfg, &m, &err);
 	if (r < 0) {
-		r = cli_error(cli, "sim: %s", err.msg[0] ? err.msg :
-						  strerror(-r));
+		r = cli_error(cli, "sim: %s",
+			      err.msg[0] ? err.msg : strerror(-r));
 		goto out;
 	}
 	dmaown_sim_model_backend(m, &be);
@@ -203,8 +209,8 @@ static int run_live(struct cli *cli, struct dmaown_script *s)
 
 	r = dmaown_sim_live_new(cli_root(cli), &l, &err);
 	if (r < 0)
-		return cli_error(cli, "sim: %s", err.msg[0] ? err.msg :
-						  strerror(-r));
+		return cli_error(cli, "sim: %s",
+				 err.msg[0] ? err.msg : strerror(-r));
 	dmaown_sim_live_backend(l, &be);
 	r = run(cli, s, &be);
 	dmaown_sim_live_free(l);
@@ -237,26 +243,33 @@ int cmd_sim(struct cli *cli, int argc, char **argv)
 		else if (!strcmp(a, "--live"))
 			live = true;
 		else if (a[0] == '-' && a[1])
-			return cli_error(cli, "sim: unknown option '%s' (see dmaown sim --help)",
-					 a);
+			return cli_error(
+				cli,
+				"sim: unknown option '%s' (see dmaown sim --help)",
+				a);
 		else if (path)
-			return cli_error(cli, "sim: unexpected argument '%s'", a);
+			return cli_error(cli, "sim: unexpected argument '%s'",
+					 a);
 		else
 			path = a;
 	}
 	if (!path)
-		return cli_error(cli, "sim: missing SCRIPT (see dmaown sim --help)");
+		return cli_error(cli,
+				 "sim: missing SCRIPT (see dmaown sim --help)");
 	if (strcmp(gmode, "auto") && strcmp(gmode, "kernel") &&
 	    strcmp(gmode, "predicted"))
-		return cli_error(cli, "sim: --groups must be auto, kernel or predicted, not '%s'",
-				 gmode);
+		return cli_error(
+			cli,
+			"sim: --groups must be auto, kernel or predicted, not '%s'",
+			gmode);
 	r = read_file(path, &text, &len);
 	if (r < 0)
 		return cli_error(cli, "sim: %s: %s", path, strerror(-r));
 	r = dmaown_script_parse(path, text, len, &s, &err);
 	free(text);
 	if (r < 0)
-		return cli_error(cli, "%s", err.msg[0] ? err.msg : strerror(-r));
+		return cli_error(cli, "%s",
+				 err.msg[0] ? err.msg : strerror(-r));
 	r = live ? run_live(cli, s) : run_model(cli, s, profile, gmode);
 	dmaown_script_free(s);
 	return r;

@@ -22,6 +22,13 @@ struct command {
 static const struct command commands[] = {
 	{ "list", cmd_list, "IOMMU groups, devices, drivers and ownership (default)" },
 	/* @@commands: one line per command, alphabetical after list */
+	{ "assign", cmd_assign, "move a whole IOMMU group to vfio-pci/pci-stub, transactionally" },
+	{ "explain", cmd_explain, "why a group can or cannot be taken by userspace now" },
+	{ "groups", cmd_groups, "the kernel's IOMMU groups; --diff against the prediction" },
+	{ "p2p", cmd_p2p, "peer-to-peer isolation domains and group weaknesses" },
+	{ "predict", cmd_predict, "predict IOMMU groups (kernel or true-isolation model)" },
+	{ "recover", cmd_recover, "undo or finish a move interrupted by a crash" },
+	{ "release", cmd_release, "return an assigned group to its recorded drivers" },
 	{ "sim", cmd_sim, "run a step script against the ownership model" },
 	{ "snapshot", cmd_snapshot, "copy what dmaown reads into a directory for --root" },
 };

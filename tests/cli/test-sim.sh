@@ -49,6 +49,9 @@ for p in 5.19 6.1 6.2 6.12 latest; do
 		run 0 --root "$ROOT" --profile "$p" sim --groups=kernel "$T/table.steps"
 done
 
+check "table matches with predicted groups" \
+	run 0 --root "$ROOT" sim --groups=predicted "$T/table.steps"
+
 # 6.1 releases VFIO's claim when the last VFIO device goes; 5.19 keeps it
 cat >"$T/last.steps" <<'S'
 bind 01:01.0 vfio-pci

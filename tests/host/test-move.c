@@ -38,7 +38,7 @@ struct env {
 	char *root;
 	char state[PATH_MAX];
 	struct dmaown_topology *t;
-	char *before;		/* fake_state() at the start */
+	char *before; /* fake_state() at the start */
 };
 
 static void env_init(struct env *e)
@@ -114,8 +114,8 @@ static int do_release(struct env *e, bool persist,
 	int r;
 
 	assert_int_equal(dmaown_state_load(s, 4, &rec, NULL), 0);
-	assert_int_equal(dmaown_move_plan_release(rec, bdf(G4), persist, &p,
-						  NULL), 0);
+	assert_int_equal(
+		dmaown_move_plan_release(rec, bdf(G4), persist, &p, NULL), 0);
 	r = dmaown_move_release(h, s, p, rep, NULL);
 	dmaown_move_plan_free(rec);
 	dmaown_move_plan_free(p);
@@ -159,14 +159,13 @@ static void assert_original(struct env *e)
 	assert_int_equal(nrecords(e), 0);
 }
 
-static const char assigned_state[] =
-	"0000:00:00.0 - -\n"
-	"0000:00:10.0 pcieport -\n"
-	"0000:00:12.0 - -\n"
-	"0000:00:13.0 e1000 -\n"
-	"0000:01:00.0 e1000e -\n"
-	"0000:06:01.0 vfio-pci vfio-pci\n"
-	"0000:06:02.0 vfio-pci vfio-pci\n";
+static const char assigned_state[] = "0000:00:00.0 - -\n"
+				     "0000:00:10.0 pcieport -\n"
+				     "0000:00:12.0 - -\n"
+				     "0000:00:13.0 e1000 -\n"
+				     "0000:01:00.0 e1000e -\n"
+				     "0000:06:01.0 vfio-pci vfio-pci\n"
+				     "0000:06:02.0 vfio-pci vfio-pci\n";
 
 /* ---- plans ------------------------------------------------------------ */
 
@@ -182,7 +181,7 @@ static void test_plan(void **unused)
 	assert_int_equal(p->group, 4);
 	assert_int_equal(p->ndevs, 3);
 	assert_true(p->load_target);
-	assert_false(p->devs[0].move);		/* 00:12.0 bridge */
+	assert_false(p->devs[0].move); /* 00:12.0 bridge */
 	assert_int_equal(p->devs[0].why, DMAOWN_WHY_BRIDGE);
 	assert_true(p->devs[1].move);
 	assert_int_equal(p->devs[1].why, DMAOWN_WHY_DMA_API);
@@ -191,19 +190,22 @@ static void test_plan(void **unused)
 	dmaown_move_plan_free(p);
 
 	/* bad input: no group, unknown device, unsupported driver */
-	assert_int_equal(dmaown_move_plan_assign(e.t, bdf("00:13.0"), NULL, &p,
-						 &err), -ENOENT);
+	assert_int_equal(
+		dmaown_move_plan_assign(e.t, bdf("00:13.0"), NULL, &p, &err),
+		-ENOENT);
 	assert_non_null(strstr(err.msg, "0000:00:13.0 has no IOMMU group"));
 	dmaown_err_clear(&err);
-	assert_int_equal(dmaown_move_plan_assign(e.t, bdf("00:1f.0"), NULL, &p,
-						 &err), -ENODEV);
+	assert_int_equal(
+		dmaown_move_plan_assign(e.t, bdf("00:1f.0"), NULL, &p, &err),
+		-ENODEV);
 	assert_non_null(strstr(err.msg, "0000:00:1f.0"));
 	dmaown_err_clear(&err);
 	{
 		struct dmaown_assign_opts o = { .driver = "e1000" };
 
-		assert_int_equal(dmaown_move_plan_assign(e.t, bdf(G4), &o, &p,
-							 &err), -EINVAL);
+		assert_int_equal(
+			dmaown_move_plan_assign(e.t, bdf(G4), &o, &p, &err),
+			-EINVAL);
 		assert_non_null(strstr(err.msg, "e1000"));
 	}
 	env_fini(&e);
@@ -227,8 +229,12 @@ static void test_record_parse(void **unused)
 	free(b);
 	dmaown_move_plan_free(q);
 	dmaown_move_plan_free(p);
-	assert_int_equal(dmaown_record_parse("rec", "dmaown-record 1\nop assign\ngroup 4\ndev 0000:06:01.0 move=1\n",
-					     &q, &err), -EINVAL);
+	assert_int_equal(
+		dmaown_record_parse(
+			"rec",
+			"dmaown-record 1\nop assign\ngroup 4\ndev 0000:06:01.0 move=1\n",
+			&q, &err),
+		-EINVAL);
 	assert_non_null(strstr(err.msg, "rec:4"));
 	dmaown_err_clear(&err);
 	assert_int_equal(dmaown_record_parse("rec", "garbage", &q, &err),
@@ -271,14 +277,15 @@ static void test_fake_kernel(void **unused)
 	assert_int_equal(fake_put(e.root, ".dmaown-fake-held", "4\n"), 0);
 	assert_int_equal(dmaown_host_bind(h, bdf("06:02.0"), "e1000"), -EBUSY);
 	assert_int_equal(dmaown_host_probe(h, bdf("06:02.0")), -EINVAL);
-	assert_int_equal(dmaown_host_driver(h, bdf("06:02.0"), drv,
-					    sizeof(drv)), 0);
+	assert_int_equal(
+		dmaown_host_driver(h, bdf("06:02.0"), drv, sizeof(drv)), 0);
 	assert_string_equal(drv, "");
 	/* driverless groups have no /dev/vfio/N */
 	assert_int_equal(dmaown_host_vfio_viable(h, 6, &viable, NULL), -ENOENT);
 	/* a vanished device */
-	assert_int_equal(dmaown_host_driver(h, bdf("00:1f.0"), drv,
-					    sizeof(drv)), -ENODEV);
+	assert_int_equal(
+		dmaown_host_driver(h, bdf("00:1f.0"), drv, sizeof(drv)),
+		-ENODEV);
 	assert_int_equal(dmaown_host_iommu_group(h, bdf(G4)), 4);
 	assert_int_equal(dmaown_host_iommu_group(h, bdf("00:13.0")), -ENOENT);
 	dmaown_host_free(h);
@@ -396,16 +403,20 @@ static void test_assign_rebind_fails(void **unused)
 	(void)unused;
 	env_init(&e);
 	/* the bind of 06:02.0 fails, and e1000 refuses 06:01.0 back */
-	assert_int_equal(fake_put(e.root, ".dmaown-fail",
-				  "bind 0000:06:02.0 vfio-pci EIO\nbind 0000:06:01.0 e1000 ENXIO\n"),
-			 0);
+	assert_int_equal(
+		fake_put(
+			e.root, ".dmaown-fail",
+			"bind 0000:06:02.0 vfio-pci EIO\nbind 0000:06:01.0 e1000 ENXIO\n"),
+		0);
 	assert_int_equal(do_assign(&e, "vfio-pci", false, &rep), -EIO);
 	assert_true(rep.incomplete);
 	assert_non_null(rep.log);
-	assert_non_null(strstr(rep.log, "0000:06:01.0: COULD NOT RE-BIND its original driver e1000"));
+	assert_non_null(strstr(
+		rep.log,
+		"0000:06:01.0: COULD NOT RE-BIND its original driver e1000"));
 	assert_non_null(strstr(rep.log, "/sys/bus/pci/drivers/e1000/bind"));
 	dmaown_move_report_free(&rep);
-	assert_int_equal(nrecords(&e), 1);	/* kept for recover */
+	assert_int_equal(nrecords(&e), 1); /* kept for recover */
 	/* the cause goes away; recover finishes the undo */
 	assert_int_equal(fake_put(e.root, ".dmaown-fail", ""), 0);
 	now = fake_state(e.root);
@@ -446,7 +457,7 @@ static void test_release_fail_every_step(void **unused)
 		assert_original(&e);
 		env_fini(&e);
 	}
-	assert_int_equal(hit, 6);	/* 2 x (override, unbind, bind) */
+	assert_int_equal(hit, 6); /* 2 x (override, unbind, bind) */
 }
 
 static void test_release_persistent_failure(void **unused)
@@ -462,7 +473,8 @@ static void test_release_persistent_failure(void **unused)
 	assert_int_equal(do_assign(&e, "vfio-pci", false, &rep), 0);
 	dmaown_move_report_free(&rep);
 	assert_int_equal(fake_put(e.root, ".dmaown-fail",
-				  "bind 0000:06:02.0 e1000 EIO\n"), 0);
+				  "bind 0000:06:02.0 e1000 EIO\n"),
+			 0);
 	assert_true(do_release(&e, false, &rep) < 0);
 	assert_true(rep.incomplete);
 	assert_non_null(strstr(rep.log, "0000:06:02.0: COULD NOT RE-BIND"));
@@ -476,7 +488,7 @@ static void test_release_persistent_failure(void **unused)
 	assert_int_equal(do_recover(&e, &done), 0);
 	assert_int_equal(done, 1);
 	assert_original(&e);
-	assert_int_equal(do_recover(&e, &done), 0);	/* idempotent */
+	assert_int_equal(do_recover(&e, &done), 0); /* idempotent */
 	assert_int_equal(done, 0);
 	env_fini(&e);
 }
@@ -497,8 +509,9 @@ static int child_run(struct env *e, bool release, int n)
 
 		if (fake_put(e->root, ".dmaown-fail", rule))
 			_exit(99);
-		_exit(release ? (do_release(e, false, &rep) ? 1 : 0) :
-				(do_assign(e, "vfio-pci", false, &rep) ? 1 : 0));
+		_exit(release ?
+			      (do_release(e, false, &rep) ? 1 : 0) :
+			      (do_assign(e, "vfio-pci", false, &rep) ? 1 : 0));
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
@@ -581,8 +594,7 @@ static void test_lock(void **unused)
 	assert_int_equal(read(fds[0], &c, 1), 1);
 	assert_int_equal(dmaown_state_open(e.state, NULL, &s, NULL), 0);
 	assert_int_equal(dmaown_state_lock(s, 0, &err), -EWOULDBLOCK);
-	snprintf(want, sizeof(want), "another dmaown (pid %d) holds",
-		 (int)pid);
+	snprintf(want, sizeof(want), "another dmaown (pid %d) holds", (int)pid);
 	assert_non_null(strstr(err.msg, want));
 	/* waiting long enough gets it once the child is gone */
 	assert_int_equal(dmaown_state_lock(s, 10, NULL), 0);
@@ -650,23 +662,26 @@ static void test_dry_run_equals_run(void **unused)
 	dmaown_move_report_free(&rep);
 	compare_dry_run(dry, &t);
 	assert_string_equal(t.lines[0], "load vfio-pci");
-	assert_string_equal(t.lines[1],
-			    "write vfio-pci > sys/bus/pci/devices/0000:06:01.0/driver_override");
-	assert_string_equal(t.lines[2],
-			    "write 0000:06:01.0 > sys/bus/pci/drivers/e1000/unbind");
+	assert_string_equal(
+		t.lines[1],
+		"write vfio-pci > sys/bus/pci/devices/0000:06:01.0/driver_override");
+	assert_string_equal(
+		t.lines[2],
+		"write 0000:06:01.0 > sys/bus/pci/drivers/e1000/unbind");
 	dmaown_move_plan_free(p);
 	dmaown_move_plan_free(dry);
 	/* and for release */
 	t.n = 0;
 	assert_int_equal(dmaown_state_load(s, 4, &rec, NULL), 0);
-	assert_int_equal(dmaown_move_plan_release(rec, bdf(G4), false, &p,
-						  NULL), 0);
+	assert_int_equal(
+		dmaown_move_plan_release(rec, bdf(G4), false, &p, NULL), 0);
 	dry = dmaown_move_plan_dup(p);
 	assert_int_equal(dmaown_move_release(h, s, p, &rep, NULL), 0);
 	dmaown_move_report_free(&rep);
 	compare_dry_run(dry, &t);
-	assert_string_equal(t.lines[0],
-			    "write \\n > sys/bus/pci/devices/0000:06:01.0/driver_override");
+	assert_string_equal(
+		t.lines[0],
+		"write \\n > sys/bus/pci/devices/0000:06:01.0/driver_override");
 	dmaown_move_plan_free(p);
 	dmaown_move_plan_free(dry);
 	dmaown_move_plan_free(rec);
@@ -682,7 +697,7 @@ static void put_dsn(struct env *e, const char *b)
 {
 	char path[PATH_MAX];
 	static const unsigned char cap[12] = {
-		0x03, 0x00, 0x01, 0x00,		/* DSN, version 1, next 0 */
+		0x03, 0x00, 0x01, 0x00, /* DSN, version 1, next 0 */
 		0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01,
 	};
 	FILE *f;
@@ -726,29 +741,35 @@ static void test_persist(void **unused)
 	put_dsn(&e, "0000:06:02.0");
 	assert_int_equal(do_assign(&e, "vfio-pci", true, &rep), 0);
 	dmaown_move_report_free(&rep);
-	assert_int_equal(dmaown_persist_path(e.root, bdf(G4), path,
-					     sizeof(path)), 0);
+	assert_int_equal(
+		dmaown_persist_path(e.root, bdf(G4), path, sizeof(path)), 0);
 	text = slurp(path);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:06:01.0\", ATTR{vendor}==\"0x8086\", ATTR{device}==\"0x100e\", ATTR{subsystem_vendor}==\"0x1af4\", ATTR{subsystem_device}==\"0x1100\", ATTR{driver_override}=\"vfio-pci\""));
-	assert_null(strstr(text, "RESULT"));	/* no DSN on 06:01.0 */
+	assert_non_null(strstr(
+		text,
+		"ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:06:01.0\", ATTR{vendor}==\"0x8086\", ATTR{device}==\"0x100e\", ATTR{subsystem_vendor}==\"0x1af4\", ATTR{subsystem_device}==\"0x1100\", ATTR{driver_override}=\"vfio-pci\""));
+	assert_null(strstr(text, "RESULT")); /* no DSN on 06:01.0 */
 	free(text);
-	assert_int_equal(dmaown_persist_path(e.root, bdf("06:02.0"), path,
-					     sizeof(path)), 0);
+	assert_int_equal(
+		dmaown_persist_path(e.root, bdf("06:02.0"), path, sizeof(path)),
+		0);
 	text = slurp(path);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "serial 01-23-45-67-89-ab-cd-ef"));
-	assert_non_null(strstr(text, "PROGRAM==\"/usr/bin/od -An -tx1 -j 260 -N 8 /sys%p/config\", RESULT==\"*ef cd ab 89 67 45 23 01\""));
+	assert_non_null(strstr(
+		text,
+		"PROGRAM==\"/usr/bin/od -An -tx1 -j 260 -N 8 /sys%p/config\", RESULT==\"*ef cd ab 89 67 45 23 01\""));
 	assert_non_null(strstr(text, "KERNEL==\"0000:06:02.0\""));
 	free(text);
 	/* the bridge stays and gets no rule */
-	assert_int_equal(dmaown_persist_path(e.root, bdf("00:12.0"), path,
-					     sizeof(path)), 0);
+	assert_int_equal(
+		dmaown_persist_path(e.root, bdf("00:12.0"), path, sizeof(path)),
+		0);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(do_release(&e, true, &rep), 0);
 	dmaown_move_report_free(&rep);
-	assert_int_equal(dmaown_persist_path(e.root, bdf(G4), path,
-					     sizeof(path)), 0);
+	assert_int_equal(
+		dmaown_persist_path(e.root, bdf(G4), path, sizeof(path)), 0);
 	assert_int_equal(access(path, F_OK), -1);
 	env_fini(&e);
 }

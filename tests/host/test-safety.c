@@ -93,13 +93,16 @@ static void test_rootfs(void **unused)
 	add_disk(&e, D0601, "nvme0n1");
 	/* not mounted: fine */
 	assert_int_equal(check(&e, NULL), 0);
-	assert_int_equal(fake_put(e.root, "proc/self/mountinfo",
-				  "22 1 259:2 / / rw,relatime - ext4 /dev/nvme0n1p2 rw\n"),
-			 0);
+	assert_int_equal(
+		fake_put(
+			e.root, "proc/self/mountinfo",
+			"22 1 259:2 / / rw,relatime - ext4 /dev/nvme0n1p2 rw\n"),
+		0);
 	assert_int_equal(check(&e, NULL), 1);
 	assert_int_equal(e.rep.f[0].kind, DMAOWN_SAFETY_BLOCK);
-	assert_string_equal(e.rep.f[0].msg,
-			    "0000:06:01.0 (nvme0n1) holds / (mounted from /dev/nvme0n1p2); use --force to override");
+	assert_string_equal(
+		e.rep.f[0].msg,
+		"0000:06:01.0 (nvme0n1) holds / (mounted from /dev/nvme0n1p2); use --force to override");
 	teardown(&e);
 }
 
@@ -112,19 +115,24 @@ static void test_mounts_fallback_swap_holders(void **unused)
 	add_disk(&e, D0602, "nvme1n1");
 	/* no mountinfo: proc/mounts by name */
 	assert_int_equal(fake_put(e.root, "proc/mounts",
-				  "/dev/nvme1n1p2 /srv ext4 rw 0 0\n"), 0);
-	assert_int_equal(check(&e, NULL), 1);
-	assert_non_null(strstr(e.rep.f[0].msg,
-			       "0000:06:02.0 (nvme1n1) holds /srv"));
-	assert_int_equal(fake_put(e.root, "proc/mounts", ""), 0);
-	assert_int_equal(fake_put(e.root, "proc/swaps",
-				  "Filename Type Size Used Priority\n/dev/nvme1n1p2 partition 1 0 -2\n"),
+				  "/dev/nvme1n1p2 /srv ext4 rw 0 0\n"),
 			 0);
+	assert_int_equal(check(&e, NULL), 1);
+	assert_non_null(
+		strstr(e.rep.f[0].msg, "0000:06:02.0 (nvme1n1) holds /srv"));
+	assert_int_equal(fake_put(e.root, "proc/mounts", ""), 0);
+	assert_int_equal(
+		fake_put(
+			e.root, "proc/swaps",
+			"Filename Type Size Used Priority\n/dev/nvme1n1p2 partition 1 0 -2\n"),
+		0);
 	assert_int_equal(check(&e, NULL), 1);
 	assert_non_null(strstr(e.rep.f[0].msg, "holds swap on /dev/nvme1n1p2"));
 	assert_int_equal(fake_put(e.root, "proc/swaps", ""), 0);
-	assert_int_equal(fake_put(e.root, D0602 "/nvme/nvme0/nvme1n1/holders/dm-0/x",
-				  ""), 0);
+	assert_int_equal(fake_put(e.root,
+				  D0602 "/nvme/nvme0/nvme1n1/holders/dm-0/x",
+				  ""),
+			 0);
 	assert_int_equal(check(&e, NULL), 1);
 	assert_non_null(strstr(e.rep.f[0].msg, "(nvme1n1) is in use by dm-0"));
 	teardown(&e);
@@ -138,9 +146,10 @@ static void test_not_moved(void **unused)
 	setup(&e);
 	/* a mounted disk on 01:00.0 (group 6) does not stop group 4 */
 	add_disk(&e, D0100, "nvme2n1");
-	assert_int_equal(fake_put(e.root, "proc/self/mountinfo",
-				  "22 1 259:2 / / rw - ext4 /dev/nvme2n1p2 rw\n"),
-			 0);
+	assert_int_equal(
+		fake_put(e.root, "proc/self/mountinfo",
+			 "22 1 259:2 / / rw - ext4 /dev/nvme2n1p2 rw\n"),
+		0);
 	assert_int_equal(check(&e, NULL), 0);
 	teardown(&e);
 }
@@ -156,18 +165,20 @@ static void test_vga_fb(void **unused)
 	assert_int_equal(fake_put(e.root, D0601 "/boot_vga", "1\n"), 0);
 	assert_int_equal(check(&e, NULL), 1);
 	assert_int_equal(e.rep.f[0].kind, DMAOWN_SAFETY_VGA);
-	assert_non_null(strstr(e.rep.f[0].msg,
-			       "0000:06:01.0 is the boot VGA device (sys/bus/pci/devices/0000:06:01.0/boot_vga = 1)"));
+	assert_non_null(strstr(
+		e.rep.f[0].msg,
+		"0000:06:01.0 is the boot VGA device (sys/bus/pci/devices/0000:06:01.0/boot_vga = 1)"));
 	assert_int_equal(fake_put(e.root, D0601 "/boot_vga", "0\n"), 0);
 	assert_int_equal(fake_put(e.root, D0602 "/graphics/fb0/dev", "29:0\n"),
 			 0);
 	assert_int_equal(fake_link(e.root, "sys/class/graphics/fb0",
-				   "../../../" D0602 "/graphics/fb0"), 0);
-	assert_int_equal(fake_link(e.root, D0602 "/graphics/fb0/device",
-				   "../.."), 0);
+				   "../../../" D0602 "/graphics/fb0"),
+			 0);
+	assert_int_equal(
+		fake_link(e.root, D0602 "/graphics/fb0/device", "../.."), 0);
 	assert_int_equal(check(&e, NULL), 1);
-	assert_non_null(strstr(e.rep.f[0].msg,
-			       "0000:06:02.0 drives framebuffer fb0"));
+	assert_non_null(
+		strstr(e.rep.f[0].msg, "0000:06:02.0 drives framebuffer fb0"));
 	teardown(&e);
 }
 
@@ -177,10 +188,11 @@ static void test_net(void **unused)
 
 	(void)unused;
 	setup(&e);
-	assert_int_equal(fake_put(e.root, D0601 "/net/eth0/operstate",
-				  "down\n"), 0);
+	assert_int_equal(
+		fake_put(e.root, D0601 "/net/eth0/operstate", "down\n"), 0);
 	assert_int_equal(fake_link(e.root, "sys/class/net/eth0",
-				   "../../../" D0601 "/net/eth0"), 0);
+				   "../../../" D0601 "/net/eth0"),
+			 0);
 	assert_int_equal(fake_link(e.root, D0601 "/net/eth0/device", "../.."),
 			 0);
 	assert_int_equal(fake_put(e.root, ".dmaown-ipv4", "eth0 192.0.2.10\n"),
@@ -191,26 +203,32 @@ static void test_net(void **unused)
 			 0);
 	assert_int_equal(check(&e, NULL), 1);
 	assert_int_equal(e.rep.f[0].kind, DMAOWN_SAFETY_NET);
-	assert_non_null(strstr(e.rep.f[0].msg,
-			       "0000:06:01.0 (eth0) is up with address 192.0.2.10"));
+	assert_non_null(
+		strstr(e.rep.f[0].msg,
+		       "0000:06:01.0 (eth0) is up with address 192.0.2.10"));
 	/* only a link-local IPv6 address: fine */
 	assert_int_equal(fake_put(e.root, ".dmaown-ipv4", ""), 0);
-	assert_int_equal(fake_put(e.root, "proc/net/if_inet6",
-				  "fe80000000000000025056fffe000001 02 40 20 80 eth0\n"),
-			 0);
+	assert_int_equal(
+		fake_put(e.root, "proc/net/if_inet6",
+			 "fe80000000000000025056fffe000001 02 40 20 80 eth0\n"),
+		0);
 	assert_int_equal(check(&e, NULL), 0);
-	assert_int_equal(fake_put(e.root, "proc/net/if_inet6",
-				  "20010db8000000000000000000000001 02 40 00 80 eth0\n"),
-			 0);
+	assert_int_equal(
+		fake_put(e.root, "proc/net/if_inet6",
+			 "20010db8000000000000000000000001 02 40 00 80 eth0\n"),
+		0);
 	assert_int_equal(check(&e, NULL), 1);
 	assert_non_null(strstr(e.rep.f[0].msg, "20010db8"));
 	/* routes without addresses */
 	assert_int_equal(fake_put(e.root, "proc/net/if_inet6", ""), 0);
-	assert_int_equal(fake_put(e.root, "proc/net/route",
-				  "Iface\tDestination\tGateway\nlo\t0\t0\neth0\t00000000\t0102A8C0\n"),
-			 0);
+	assert_int_equal(
+		fake_put(
+			e.root, "proc/net/route",
+			"Iface\tDestination\tGateway\nlo\t0\t0\neth0\t00000000\t0102A8C0\n"),
+		0);
 	assert_int_equal(check(&e, NULL), 1);
-	assert_non_null(strstr(e.rep.f[0].msg, "(eth0) is up and carries routes"));
+	assert_non_null(
+		strstr(e.rep.f[0].msg, "(eth0) is up and carries routes"));
 	teardown(&e);
 }
 
@@ -225,7 +243,8 @@ static void test_held(void **unused)
 	assert_int_equal(fake_put(e.root, ".dmaown-fake-held", "4\n"), 0);
 	assert_int_equal(check(&e, NULL), 1);
 	assert_int_equal(e.rep.f[0].kind, DMAOWN_SAFETY_HELD);
-	assert_non_null(strstr(e.rep.f[0].msg, "group 4 is held by a VFIO user"));
+	assert_non_null(
+		strstr(e.rep.f[0].msg, "group 4 is held by a VFIO user"));
 	assert_int_equal(fake_put(e.root, ".dmaown-fake-held", ""), 0);
 	snprintf(dir, sizeof(dir), "%s/run/dmaown", e.root);
 	assert_int_equal(dmaown_state_open(dir, NULL, &s, NULL), 0);
@@ -233,8 +252,9 @@ static void test_held(void **unused)
 	e.p->pid = 4242;
 	assert_int_equal(dmaown_state_save(s, e.p, NULL), 0);
 	assert_int_equal(check(&e, s), 1);
-	assert_non_null(strstr(e.rep.f[0].msg,
-			       "group 4 is already held by dmaown (assigned by pid 4242"));
+	assert_non_null(strstr(
+		e.rep.f[0].msg,
+		"group 4 is already held by dmaown (assigned by pid 4242"));
 	dmaown_state_close(s);
 	teardown(&e);
 }

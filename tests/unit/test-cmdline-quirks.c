@@ -43,8 +43,8 @@ static void test_override(void **state)
 	int k;
 
 	(void)state;
-	dmaown_cmdline_parse("pcie_acs_override=downstream,id:8086:1c10,bogus,id:zz",
-			     &cl);
+	dmaown_cmdline_parse(
+		"pcie_acs_override=downstream,id:8086:1c10,bogus,id:zz", &cl);
 	assert_true(cl.ovr.set);
 	assert_true(cl.ovr.downstream);
 	assert_false(cl.ovr.multifunction);
@@ -69,8 +69,9 @@ static void test_pci_acs(void **state)
 	struct dmaown_cmdline cl;
 
 	(void)state;
-	dmaown_cmdline_parse("pci=noats,config_acs=10x@pci:0:0;xx1x0xx@0000:02:00.0/01.0,disable_acs_redir=00:01.0",
-			     &cl);
+	dmaown_cmdline_parse(
+		"pci=noats,config_acs=10x@pci:0:0;xx1x0xx@0000:02:00.0/01.0,disable_acs_redir=00:01.0",
+		&cl);
 	assert_true(cl.noats);
 	assert_int_equal(cl.nwarn, 0);
 	assert_int_equal(cl.nsel, 3);
@@ -131,7 +132,8 @@ static void test_sel_match(void **state)
 	bool m;
 
 	(void)state;
-	dmaown_cmdline_parse("pci=disable_acs_redir=00:01.0/00.0;pci:1234:0", &cl);
+	dmaown_cmdline_parse("pci=disable_acs_redir=00:01.0/00.0;pci:1234:0",
+			     &cl);
 	assert_int_equal(cl.nsel, 2);
 	assert_true(dmaown_acs_sel_match(&cl.sel[0], t, 1));
 	assert_false(dmaown_acs_sel_match(&cl.sel[0], t, 0));
@@ -153,20 +155,23 @@ static void test_pch_quirk(void **state)
 
 	(void)state;
 	/* no 00:1f.0 -> RCBA unknown -> enable failed -> "no" */
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 0);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 0);
 	assert_int_equal(k, DMAOWN_AQ_INTEL_PCH);
 	/* an all-zero request passes even then */
 	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, 0, 0, &o, &k), 1);
-	dmaown_topology_dev_mut(t, 0)->dev_flags |= DMAOWN_DEVF_ACS_ENABLED_QUIRK;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
+	dmaown_topology_dev_mut(t, 0)->dev_flags |=
+		DMAOWN_DEVF_ACS_ENABLED_QUIRK;
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 1);
 	/* the endpoint (vendor 1234) has no quirk */
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o,
-						  &k), -ENOTTY);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o, &k),
+		-ENOTTY);
 	o.no_quirks = true;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), -ENOTTY);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k),
+		-ENOTTY);
 	dmaown_topology_free(t);
 }
 
@@ -179,31 +184,32 @@ static void test_override_handler(void **state)
 	struct dmaown_dev *rp = dmaown_topology_dev_mut(t, 0);
 
 	(void)state;
-	rp->vendor = 0x1b36;	/* not Intel: override decides */
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
+	rp->vendor = 0x1b36; /* not Intel: override decides */
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 1);
 	assert_int_equal(k, DMAOWN_AQ_OVERRIDE);
-	rp->acs_pos = 0x100;	/* has ACS: never overridden */
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), -ENOTTY);
+	rp->acs_pos = 0x100; /* has ACS: never overridden */
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k),
+		-ENOTTY);
 	rp->acs_pos = 0;
-	rp->vendor = 0x10e8;	/* X-Gene: above the override in the table */
+	rp->vendor = 0x10e8; /* X-Gene: above the override in the table */
 	rp->device = 0xe004;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 1);
 	assert_int_equal(k, DMAOWN_AQ_XGENE);
-	rp->vendor = 0x1d17;	/* Zhaoxin: below it */
+	rp->vendor = 0x1d17; /* Zhaoxin: below it */
 	rp->device = 0x0800;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 1);
 	assert_int_equal(k, DMAOWN_AQ_OVERRIDE);
 	o.ovr = NULL;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 0);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 0);
 	assert_int_equal(k, DMAOWN_AQ_ZHAOXIN);
 	rp->device = 0x0715;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 1);
 	dmaown_topology_free(t);
 }
 
@@ -216,43 +222,49 @@ static void test_misc_handlers(void **state)
 	enum dmaown_acs_quirk_kind k;
 
 	(void)state;
-	ep->vendor = 0x8088;	/* Wangxun: else no */
+	ep->vendor = 0x8088; /* Wangxun: else no */
 	ep->device = 0x1234;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 0);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o, &k), 0);
 	ep->device = 0x1001;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
-	ep->vendor = 0x1002;	/* AMD SB needs MF + root bus + IVRS */
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o, &k), 1);
+	ep->vendor = 0x1002; /* AMD SB needs MF + root bus + IVRS */
 	ep->device = 0x4385;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o,
-						  &k), -ENOTTY);
-	ep->vendor = 0x17cb;	/* QCOM new IDs only from 7.1 */
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o, &k),
+		-ENOTTY);
+	ep->vendor = 0x17cb; /* QCOM new IDs only from 7.1 */
 	ep->device = 0x0111;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o, &k), 1);
 	o.kver = DMAOWN_KVER(6, 18, 15);
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o,
-						  &k), -ENOTTY);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 1, DMAOWN_ACS_REQ, 0, &o, &k),
+		-ENOTTY);
 	/* SPT: dword control decides */
 	o.kver = 0;
 	rp->device = 0xa110;
 	rp->acs_pos = 0x140;
 	rp->acs_dw_cap = 0x1f;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0x1f, &o,
-						  &k), 1);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0x1f, &o, &k),
+		1);
 	assert_int_equal(k, DMAOWN_AQ_INTEL_SPT);
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0x11, &o,
-						  &k), 0);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0x11, &o, &k),
+		0);
 	/* Cavium: root ports a000-a7ff */
 	rp->vendor = 0x177d;
 	rp->device = 0xa123;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), 1);
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k), 1);
 	rp->device = 0xb000;
-	assert_int_equal(dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o,
-						  &k), -ENOTTY);
-	assert_int_equal(dmaown_kver_parse("6.18.15-amd64"), DMAOWN_KVER(6, 18, 15));
+	assert_int_equal(
+		dmaown_quirk_acs_enabled(t, 0, DMAOWN_ACS_REQ, 0, &o, &k),
+		-ENOTTY);
+	assert_int_equal(dmaown_kver_parse("6.18.15-amd64"),
+			 DMAOWN_KVER(6, 18, 15));
 	assert_int_equal(dmaown_kver_parse("7.1"), DMAOWN_KVER(7, 1, 0));
 	assert_int_equal(dmaown_kver_parse("garbage"), 0);
 	dmaown_topology_free(t);
@@ -269,12 +281,12 @@ static void test_alias_quirks(void **state)
 	int k, bits = 0;
 
 	(void)state;
-	ep->vendor = 0x1b4b;	/* Marvell: func1 */
+	ep->vendor = 0x1b4b; /* Marvell: func1 */
 	ep->device = 0x9123;
 	assert_true(dmaown_quirk_dma_alias(t, 1, &o, m, &fl, &unk));
 	assert_int_equal(m[0], 0x02);
 	memset(m, 0, 32);
-	ep->vendor = 0x10b5;	/* PLX NTB: all 256 */
+	ep->vendor = 0x10b5; /* PLX NTB: all 256 */
 	ep->device = 0x87b0;
 	dmaown_quirk_dma_alias(t, 1, &o, m, &fl, &unk);
 	for (k = 0; k < 32; k++)
@@ -282,18 +294,18 @@ static void test_alias_quirks(void **state)
 	assert_int_equal(bits, 256);
 	memset(m, 0, 32);
 	bits = 0;
-	ep->vendor = 0x8086;	/* VCA: functions 0-4 of every slot */
+	ep->vendor = 0x8086; /* VCA: functions 0-4 of every slot */
 	ep->device = 0x2954;
 	dmaown_quirk_dma_alias(t, 1, &o, m, &fl, &unk);
 	for (k = 0; k < 32; k++)
 		bits += __builtin_popcount(m[k]);
 	assert_int_equal(bits, 160);
-	ep->vendor = 0x11f8;	/* Switchtec NTB: not derivable */
+	ep->vendor = 0x11f8; /* Switchtec NTB: not derivable */
 	ep->device = 0x8543;
 	ep->class_code = 0x068000;
 	assert_true(dmaown_quirk_dma_alias(t, 1, &o, m, &fl, &unk));
 	assert_true(unk);
-	ep->vendor = 0x1a03;	/* AST1150 NO_ALIAS only from 7.1 */
+	ep->vendor = 0x1a03; /* AST1150 NO_ALIAS only from 7.1 */
 	ep->device = 0x1150;
 	fl = 0;
 	dmaown_quirk_dma_alias(t, 1, &o, m, &fl, &unk);

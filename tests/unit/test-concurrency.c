@@ -16,20 +16,21 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "dmaown/ownership.h"
 
-#define NGROUPS 4
+#define NGROUPS	       4
 #define DEVS_PER_GROUP 4
-#define ITERS 3000
+#define ITERS	       20000
 
 struct race {
 	struct dmaown_engine *e;
 	int groups[NGROUPS];
 	int devs[NGROUPS][DEVS_PER_GROUP];
-	bool same;		/* every thread on group 0 */
+	bool same; /* every thread on group 0 */
 	atomic_bool stop;
 	atomic_ulong checks, claims, binds_ok, binds_busy, holds, hotadds;
 	char why[256];
@@ -68,7 +69,7 @@ static void *binder(void *arg)
 	/* K-drvs (e1000e, nvme) are unbound again at once, so that user
 	 * claims get their chance on a shared group */
 	static const char *const drv[] = { "e1000e", "vfio-pci", "pci-stub",
-					   "nvme", "vfio-pci", "pcieport" };
+					   "nvme",   "vfio-pci", "pcieport" };
 	struct worker *w = arg;
 	struct race *r = w->r;
 
@@ -128,7 +129,7 @@ static void *holder(void *arg)
 		bool viable;
 
 		if (dmaown_vfio_open(r->e, g, &fd))
-			continue;	/* ENOENT / EBUSY */
+			continue; /* ENOENT / EBUSY */
 		if (!dmaown_vfio_status(r->e, g, fd, &viable, NULL) &&
 		    !dmaown_vfio_set_container(r->e, g, fd)) {
 			/* the last VFIO device may be unbound under us */
@@ -174,14 +175,15 @@ static void *checker(void *arg)
 		    !atomic_exchange(&r->violated, 1))
 			memcpy(r->why, why, sizeof(why));
 		atomic_fetch_add(&r->checks, 1);
+		nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
 	}
 	return NULL;
 }
 
 static void race(bool same, const char *profile)
 {
-	void *(*fns[])(void *) = { binder, binder, claimer, claimer, holder,
-				   holder, hotadder, hotadder };
+	void *(*fns[])(void *) = { binder, binder, claimer,  claimer,
+				   holder, holder, hotadder, hotadder };
 	enum { N = sizeof(fns) / sizeof(fns[0]) };
 	struct worker w[N];
 	pthread_t t[N], ct;
@@ -199,7 +201,8 @@ static void race(bool same, const char *profile)
 
 			snprintf(name, sizeof(name), "g%dd%d", g, d);
 			assert_int_equal(dmaown_dev_new(r.e, name, r.groups[g],
-							0, &r.devs[g][d]), 0);
+							0, &r.devs[g][d]),
+					 0);
 		}
 	}
 	assert_int_equal(pthread_create(&ct, NULL, checker, &r), 0);
@@ -212,6 +215,11 @@ static void race(bool same, const char *profile)
 	atomic_store(&r.stop, true);
 	pthread_join(ct, NULL);
 
+	printf("# %s %s: %lu checks, %lu claims, %lu holds, %lu binds (%lu EBUSY)\n",
+	       profile, same ? "same group" : "different groups",
+	       atomic_load(&r.checks), atomic_load(&r.claims),
+	       atomic_load(&r.holds), atomic_load(&r.binds_ok),
+	       atomic_load(&r.binds_busy));
 	if (atomic_load(&r.violated))
 		fail_msg("invariant during the run: %s", r.why);
 	if (dmaown_engine_check(r.e, why, sizeof(why)))

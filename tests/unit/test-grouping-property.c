@@ -31,8 +31,8 @@ static unsigned int rnd(struct gen *g, unsigned int n)
 	return (unsigned int)(g->s >> 33) % n;
 }
 
-static void add(struct gen *g, int bus, int slot, int fn, int type,
-		bool bridge, int sec, bool mf, int acs, bool mmio)
+static void add(struct gen *g, int bus, int slot, int fn, int type, bool bridge,
+		int sec, bool mf, int acs, bool mmio)
 {
 	struct dmaown_dev d;
 
@@ -50,7 +50,7 @@ static void add(struct gen *g, int bus, int slot, int fn, int type,
 	if (acs) {
 		d.acs_pos = 0x100;
 		d.acs_cap = 0x1f;
-		d.acs_ctrl = acs == 1 ? 0x1f : 0x11;	/* 2: RR/CR off */
+		d.acs_ctrl = acs == 1 ? 0x1f : 0x11; /* 2: RR/CR off */
 	}
 	if (mmio) {
 		d.nbars = 1;
@@ -72,7 +72,8 @@ static void below_port(struct gen *g, int bus, int depth)
 	} else if (k == 2 || k == 3) {
 		/* switch */
 		sec = g->nextbus++;
-		add(g, bus, 0, 0, DMAOWN_PCIE_UPSTREAM, true, sec, false, 0, false);
+		add(g, bus, 0, 0, DMAOWN_PCIE_UPSTREAM, true, sec, false, 0,
+		    false);
 		n = 1 + rnd(g, 3);
 		for (i = 0; i < n; i++) {
 			int s2 = g->nextbus++;
@@ -88,8 +89,8 @@ static void below_port(struct gen *g, int bus, int depth)
 		    rnd(g, 2));
 		n = 1 + rnd(g, 3);
 		for (i = 0; i < n; i++)
-			add(g, sec, (int)i, 0, DMAOWN_PCIE_NONE, false, 0, false,
-			    0, true);
+			add(g, sec, (int)i, 0, DMAOWN_PCIE_NONE, false, 0,
+			    false, 0, true);
 	}
 }
 
@@ -152,8 +153,8 @@ static bool bridge_no_mmio(const struct dmaown_dev *d)
 }
 
 /* print the topology and both partitions (on failure) */
-static void dump(const struct dmaown_topology *t, const struct dmaown_groups *kg,
-		 const struct dmaown_groups *sg)
+static void dump(const struct dmaown_topology *t,
+		 const struct dmaown_groups *kg, const struct dmaown_groups *sg)
 {
 	size_t i;
 	char b[DMAOWN_BDF_STRLEN];
@@ -161,7 +162,8 @@ static void dump(const struct dmaown_topology *t, const struct dmaown_groups *kg
 	for (i = 0; i < dmaown_topology_count(t); i++) {
 		const struct dmaown_dev *d = dmaown_topology_dev(t, i);
 
-		fprintf(stderr, "  %s type %d%s%s acs %d/%04x vf %d sec %02x mmio %d  kernel %d spec %d\n",
+		fprintf(stderr,
+			"  %s type %d%s%s acs %d/%04x vf %d sec %02x mmio %d  kernel %d spec %d\n",
 			dmaown_bdf_format(d->bdf, b), d->pcie_type,
 			d->is_bridge ? " bridge" : "",
 			d->multifunction ? " mf" : "", d->acs_pos != 0,
@@ -200,17 +202,19 @@ static void check_one(uint64_t seed)
 			if (r == 1 && !ss)
 				dump(t, kg, sg);
 			if (r == 1 && !ss)
-				fail_msg("seed %llu: %zu reaches %zu (%s) across spec groups",
-					 (unsigned long long)seed, a, b,
-					 dmaown_p2p_kind_name(path.kind));
+				fail_msg(
+					"seed %llu: %zu reaches %zu (%s) across spec groups",
+					(unsigned long long)seed, a, b,
+					dmaown_p2p_kind_name(path.kind));
 			if (r == 1)
 				assert_true(path.nhops >= 2);
 			if (sk && !ss &&
 			    !bridge_no_mmio(dmaown_topology_dev(t, a)) &&
 			    !bridge_no_mmio(dmaown_topology_dev(t, b))) {
 				dump(t, kg, sg);
-				fail_msg("seed %llu: kernel wider than spec at %zu/%zu",
-					 (unsigned long long)seed, a, b);
+				fail_msg(
+					"seed %llu: kernel wider than spec at %zu/%zu",
+					(unsigned long long)seed, a, b);
 			}
 			if (ss && !sk)
 				narrower = true;

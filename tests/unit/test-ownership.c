@@ -41,7 +41,8 @@ static void fx_init_n(struct fx *f, const char *prof, unsigned int gflags,
 	assert_int_equal(dmaown_dev_new(f->e, "d1", f->g, 0, &f->d1), 0);
 	f->d2 = -1;
 	if (ndev > 1)
-		assert_int_equal(dmaown_dev_new(f->e, "d2", f->g, 0, &f->d2), 0);
+		assert_int_equal(dmaown_dev_new(f->e, "d2", f->g, 0, &f->d2),
+				 0);
 }
 
 static void fx_init(struct fx *f, const char *prof)
@@ -201,7 +202,7 @@ static void s08_s09_bridge_driver(void **state)
 {
 	struct fx f;
 
-	fx_init(&f, "latest");		/* d2 plays the bridge */
+	fx_init(&f, "latest"); /* d2 plays the bridge */
 	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "pcieport", 0), 0);
 	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
 	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
@@ -265,7 +266,7 @@ static void s14_s15_s16_device_claims(void **state)
 	unsigned long blk;
 	struct fx f;
 
-	fx_init(&f, "5.19");		/* no device-claim API before 6.2 */
+	fx_init(&f, "5.19"); /* no device-claim API before 6.2 */
 	assert_int_equal(dmaown_dev_claim(f.e, f.d1, A), -EOPNOTSUPP);
 	fx_fini(&f);
 
@@ -376,8 +377,8 @@ static void s22_blocking_fallback(void **state)
 	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
 	fx_fini(&f);
 
-	fx_init_n(&f, "latest", DMAOWN_GROUP_NO_BLOCKED | DMAOWN_GROUP_NO_PAGING,
-		  2);
+	fx_init_n(&f, "latest",
+		  DMAOWN_GROUP_NO_BLOCKED | DMAOWN_GROUP_NO_PAGING, 2);
 	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -ENOMEM);
 	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
 	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
@@ -526,17 +527,18 @@ static void s33_last_vfio_device_leaves(void **state)
 		if (!strcmp(prof, "5.19")) {
 			assert_int_equal(i.mode, DMAOWN_GROUP_MODE_USER);
 			assert_true(i.vfio_open);
-			assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0),
-					 -EBUSY);
+			assert_int_equal(
+				dmaown_dev_bind(f.e, f.d2, "e1000e", 0),
+				-EBUSY);
 			checked(f.e);
 			assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
 		} else {
 			assert_int_equal(i.mode, DMAOWN_GROUP_MODE_IDLE);
 			assert_int_equal(i.domain, i.default_domain);
-			assert_false(i.vfio_open);	/* fd open but dead */
-			assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd,
-							    NULL, NULL),
-					 -EBADF);
+			assert_false(i.vfio_open); /* fd open but dead */
+			assert_int_equal(
+				dmaown_vfio_status(f.e, f.g, f.fd, NULL, NULL),
+				-EBADF);
 			assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd),
 					 -EBADF);
 		}
@@ -622,7 +624,7 @@ static void s37_amd_identity(void **state)
 		assert_int_equal(dmaown_group_attach(f.e, f.g, id), 0);
 		assert_int_equal(dmaown_dev_bind(f.e, f.d2, "snd_hda_intel", 0),
 				 want[k]);
-		dmaown_engine_free(f.e);	/* private domain: no check */
+		dmaown_engine_free(f.e); /* private domain: no check */
 	}
 }
 
@@ -662,7 +664,8 @@ static void s44_require_direct(void **state)
 
 	fx_init_n(&f, prof, 0, 1);
 	assert_int_equal(dmaown_dev_new(f.e, "rmrr", f.g,
-					DMAOWN_DEV_REQUIRE_DIRECT, &d3), 0);
+					DMAOWN_DEV_REQUIRE_DIRECT, &d3),
+			 0);
 	if (!strcmp(prof, "latest")) {
 		assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EINVAL);
 		assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
@@ -796,9 +799,9 @@ static void driver_table(void **state)
 	assert_null(dmaown_driver_at(dmaown_driver_count()));
 }
 
-#define BOTH(fn) \
+#define BOTH(fn)                                       \
 	cmocka_unit_test_prestate(fn, (void *)"5.19"), \
-	cmocka_unit_test_prestate(fn, (void *)"latest")
+		cmocka_unit_test_prestate(fn, (void *)"latest")
 
 int main(void)
 {

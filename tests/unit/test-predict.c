@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "dmaown/p2p.h"
 #include "dmaown/predict.h"
 #include "topo-dsl.h"
 
@@ -33,8 +34,8 @@ static void run_model(const char *path, struct dsl_case *c, int model)
 
 	assert_int_equal(dmaown_predict(c->t, &o, &g), 0);
 	if (!dsl_check(c, model, g, msg, sizeof(msg)))
-		fail_msg("%s (%s mode): %s", path,
-			 model ? "spec" : "kernel", msg);
+		fail_msg("%s (%s mode): %s", path, model ? "spec" : "kernel",
+			 msg);
 	for (w = 0; w < c->nwhy; w++) {
 		int i = dmaown_topology_find(c->t, c->why[w].bdf);
 		const char *why;
@@ -47,7 +48,8 @@ static void run_model(const char *path, struct dsl_case *c, int model)
 		assert_non_null(why);
 		if (!strstr(why, c->why[w].text))
 			fail_msg("%s (%s): why '%s' lacks '%s'", path,
-				 model ? "spec" : "kernel", why, c->why[w].text);
+				 model ? "spec" : "kernel", why,
+				 c->why[w].text);
 	}
 	/* every device in exactly one group (or none without IOMMU) */
 	for (size_t i = 0; i < g->ndevs; i++) {
@@ -63,6 +65,54 @@ static void run_model(const char *path, struct dsl_case *c, int model)
 	dmaown_groups_free(g);
 }
 
+/* the weakness report of the kernel prediction against the domains */
+static void check_weaknesses(const char *path, struct dsl_case *c)
+{
+	struct dmaown_predict_opts o = {
+		.cmdline = c->cmdline,
+		.acs_input = c->acs_input,
+	};
+	struct dmaown_groups *kg = NULL, *sg = NULL;
+	struct dmaown_weakness *w = NULL;
+	struct dmaown_p2p *p = NULL;
+	size_t nw = 0, a, b, k;
+	bool narrower = false;
+	int e;
+
+	assert_int_equal(dmaown_predict(c->t, &o, &kg), 0);
+	o.model = DMAOWN_MODEL_SPEC;
+	assert_int_equal(dmaown_predict(c->t, &o, &sg), 0);
+	o.model = DMAOWN_MODEL_KERNEL;
+	assert_int_equal(dmaown_p2p_new(c->t, &o, &p), 0);
+	assert_int_equal(dmaown_p2p_weaknesses(p, kg, &w, &nw), 0);
+	for (a = 0; a < kg->ndevs; a++)
+		for (b = 0; b < kg->ndevs; b++)
+			if (kg->group_of[a] >= 0 &&
+			    sg->group_of[a] == sg->group_of[b] &&
+			    kg->group_of[a] != kg->group_of[b])
+				narrower = true;
+	if (narrower != (nw > 0))
+		fail_msg("%s: kernel narrower: %d, weaknesses: %zu", path,
+			 narrower, nw);
+	for (k = 0; k < nw; k++)
+		if (w[k].kind == DMAOWN_WEAK_OTHER)
+			fail_msg("%s: unexplained weakness: %s", path,
+				 w[k].sentence);
+	for (e = 0; e < c->nweak; e++) {
+		for (k = 0; k < nw; k++)
+			if (!strcmp(dmaown_weak_kind_name(w[k].kind),
+				    c->weak[e]))
+				break;
+		if (k == nw)
+			fail_msg("%s: no weakness of kind %s", path,
+				 c->weak[e]);
+	}
+	free(w);
+	dmaown_p2p_free(p);
+	dmaown_groups_free(kg);
+	dmaown_groups_free(sg);
+}
+
 static void test_fixture(void **state)
 {
 	const char *path = *state;
@@ -73,6 +123,7 @@ static void test_fixture(void **state)
 		fail_msg("%s", err.msg);
 	run_model(path, &c, DMAOWN_MODEL_KERNEL);
 	run_model(path, &c, DMAOWN_MODEL_SPEC);
+	check_weaknesses(path, &c);
 	dsl_free(&c);
 }
 
@@ -82,15 +133,18 @@ static const struct {
 	{ "dev 00:01.0 rp\n", "bad.topo:1: bridge without sec=BUS" },
 	{ "\n\ndev 00:01.0 wat\n", "bad.topo:3: unknown device type 'wat'" },
 	{ "dev 00:01 ep\n", "bad.topo:1: bad device address '00:01'" },
-	{ "dev 00:01.0 ep acs=zz\n", "bad.topo:1: bad device attribute 'acs=zz'" },
+	{ "dev 00:01.0 ep acs=zz\n",
+	  "bad.topo:1: bad device attribute 'acs=zz'" },
 	{ "dev 00:01.0 ep\ndev 00:01.0 ep\n", "device listed twice" },
-	{ "dev 00:01.0 ep\nexpect kernel {00:01.0\n", "bad.topo:2: missing '}'" },
+	{ "dev 00:01.0 ep\nexpect kernel {00:01.0\n",
+	  "bad.topo:2: missing '}'" },
 	{ "dev 00:01.0 ep\nexpect kernel {00:02.0}\n",
 	  "bad.topo:2: 00:02.0 is not a device" },
 	{ "dev 00:01.0 ep\ndev 00:02.0 ep\nexpect kernel {00:01.0}\n",
 	  "bad.topo:3: 0000:00:02.0 is in no expected group" },
 	{ "frobnicate\n", "bad.topo:1: unknown directive 'frobnicate'" },
-	{ "dev 01:00.0 ep vf=01:00.7\n", "virtual function without its physical function" },
+	{ "dev 01:00.0 ep vf=01:00.7\n",
+	  "virtual function without its physical function" },
 	{ "dev 00:01.0 rp sec=1\ndev 01:00.0 rp sec=1\n", NULL },
 };
 
@@ -109,7 +163,8 @@ static void test_bad_input(void **state)
 			struct dmaown_groups *g = NULL;
 
 			if (!r) {
-				assert_int_equal(dmaown_predict(c.t, NULL, &g), 0);
+				assert_int_equal(dmaown_predict(c.t, NULL, &g),
+						 0);
 				dmaown_groups_free(g);
 				dsl_free(&c);
 			}
@@ -130,8 +185,9 @@ static int cmp_str(const void *a, const void *b)
 
 int main(void)
 {
-	const char *dir = getenv("GROUPS_FIXTURES") ? getenv("GROUPS_FIXTURES") :
-						       FIXTURE_DIR;
+	const char *dir = getenv("GROUPS_FIXTURES") ?
+				  getenv("GROUPS_FIXTURES") :
+				  FIXTURE_DIR;
 	struct CMUnitTest *tests;
 	char **paths = NULL;
 	size_t n = 0, k;

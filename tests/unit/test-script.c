@@ -33,19 +33,18 @@ static void parse_ok(void **state)
 {
 	struct dmaown_script *s;
 	struct dmaown_err err;
-	const char *text =
-		"# comment\n"
-		"\n"
-		"bind 06:01.0 vfio-pci => ok   # trailing\n"
-		"  unbind   0000:06:02.0\n"
-		"hold 06:01.0 => EPERM\n"
-		"release 06:01.0 => ok\n"
-		"remove 06:02.0 => ok\n"
-		"rescan\n"
-		"expect-driver 06:02.0 => none\n"
-		"expect-driver 06:02.0 => e1000\n"
-		"expect-viable 06:01.0 => yes\n"
-		"expect-viable 06:01.0 => no";
+	const char *text = "# comment\n"
+			   "\n"
+			   "bind 06:01.0 vfio-pci => ok   # trailing\n"
+			   "  unbind   0000:06:02.0\n"
+			   "hold 06:01.0 => EPERM\n"
+			   "release 06:01.0 => ok\n"
+			   "remove 06:02.0 => ok\n"
+			   "rescan\n"
+			   "expect-driver 06:02.0 => none\n"
+			   "expect-driver 06:02.0 => e1000\n"
+			   "expect-viable 06:01.0 => yes\n"
+			   "expect-viable 06:01.0 => no";
 
 	assert_int_equal(parse(text, &s, &err), 0);
 	assert_int_equal(s->nsteps, 10);
@@ -80,22 +79,31 @@ static void parse_errors(void **state)
 		const char *msg;
 	} cases[] = {
 		{ "frob 06:01.0", "t.steps:1: unknown verb 'frob'" },
-		{ "\n\nbind 6:1.0.0 e1000", "t.steps:3: malformed BDF '6:1.0.0'" },
+		{ "\n\nbind 6:1.0.0 e1000",
+		  "t.steps:3: malformed BDF '6:1.0.0'" },
 		{ "bind 06:20.0 e1000", "t.steps:1: malformed BDF" },
-		{ "bind 06:01.0", "t.steps:1: bind: missing argument (DRIVER)" },
+		{ "bind 06:01.0",
+		  "t.steps:1: bind: missing argument (DRIVER)" },
 		{ "unbind", "t.steps:1: unbind: missing argument (BDF)" },
 		{ "rescan 06:01.0", "t.steps:1: rescan: unexpected argument" },
-		{ "unbind 06:01.0 x", "t.steps:1: unbind: unexpected argument 'x'" },
-		{ "bind 06:01.0 e1000 => EWHAT", "t.steps:1: bad outcome 'EWHAT'" },
+		{ "unbind 06:01.0 x",
+		  "t.steps:1: unbind: unexpected argument 'x'" },
+		{ "bind 06:01.0 e1000 => EWHAT",
+		  "t.steps:1: bad outcome 'EWHAT'" },
 		{ "bind 06:01.0 e1000 =>", "t.steps:1: missing outcome" },
-		{ "bind 06:01.0 e1000 => ok ok", "t.steps:1: bad outcome 'ok ok'" },
+		{ "bind 06:01.0 e1000 => ok ok",
+		  "t.steps:1: bad outcome 'ok ok'" },
 		{ "expect-driver 06:01.0", "t.steps:1: expect-driver needs" },
-		{ "expect-viable 06:01.0 => maybe", "t.steps:1: bad outcome 'maybe'" },
-		{ "expect-driver 06:01.0 => e/1", "t.steps:1: bad driver name" },
+		{ "expect-viable 06:01.0 => maybe",
+		  "t.steps:1: bad outcome 'maybe'" },
+		{ "expect-driver 06:01.0 => e/1",
+		  "t.steps:1: bad driver name" },
 		{ "bind 06:01.0 ../x", "t.steps:1: bad driver name" },
 		{ "=> ok", "t.steps:1: outcome without a step" },
-		{ "ok\nbind 06:01.0 a b c d e", "t.steps:1: unknown verb 'ok'" },
-		{ "rescan\nbind 06:01.0 a b c d e", "t.steps:2: bind: unexpected" },
+		{ "ok\nbind 06:01.0 a b c d e",
+		  "t.steps:1: unknown verb 'ok'" },
+		{ "rescan\nbind 06:01.0 a b c d e",
+		  "t.steps:2: bind: unexpected" },
 	};
 	struct dmaown_script *s = NULL;
 	struct dmaown_err err;
@@ -109,8 +117,9 @@ static void parse_errors(void **state)
 	}
 	/* a NUL byte */
 	dmaown_err_clear(&err);
-	assert_int_equal(dmaown_script_parse("t.steps", "rescan\n\0x\n", 10,
-					     &s, &err), -EINVAL);
+	assert_int_equal(
+		dmaown_script_parse("t.steps", "rescan\n\0x\n", 10, &s, &err),
+		-EINVAL);
 	assert_string_equal(err.msg, "t.steps:2: NUL byte");
 }
 
@@ -146,7 +155,7 @@ static struct dmaown_topology *example(void)
 	add(t, "00:12.0", 4, NULL, true, 6);
 	add(t, "06:01.0", 4, "e1000", false, 0);
 	add(t, "06:02.0", 4, "e1000", false, 0);
-	add(t, "00:1e.0", -1, "e1000", false, 0);	/* behind no IOMMU */
+	add(t, "00:1e.0", -1, "e1000", false, 0); /* behind no IOMMU */
 	assert_int_equal(dmaown_topology_finalize(t, NULL), 0);
 	dmaown_topology_host(t)->iommu_present = true;
 	return t;
@@ -181,8 +190,9 @@ static struct run run_script(const char *profile, const char *text)
 	cfg.loaded = loaded;
 	assert_int_equal(dmaown_sim_model_new(&cfg, &m, &r.err), 0);
 	dmaown_sim_model_backend(m, &be);
-	assert_int_equal(dmaown_script_parse("ex.steps", text, strlen(text),
-					     &s, &r.err), 0);
+	assert_int_equal(
+		dmaown_script_parse("ex.steps", text, strlen(text), &s, &r.err),
+		0);
 	f = open_memstream(&r.out, &len);
 	assert_non_null(f);
 	r.ret = dmaown_script_run(s, &be, f, &r.res, &r.err);
@@ -197,23 +207,22 @@ static struct run run_script(const char *profile, const char *text)
 }
 
 /* spec/real-kernel.md, "DMA ownership, observed on 6.1 (group 4 above)" */
-static const char real_kernel_table[] =
-	"bind 06:01.0 vfio-pci => ok\n"
-	"expect-driver 06:02.0 => e1000\n"
-	"expect-viable 06:01.0 => no\n"
-	"hold 06:01.0 => EPERM\n"
-	"bind 06:02.0 pci-stub => ok\n"
-	"expect-viable 06:01.0 => yes\n"
-	"hold 06:01.0 => ok\n"
-	"bind 06:02.0 e1000 => EBUSY\n"
-	"expect-driver 06:02.0 => none\n"
-	"remove 06:02.0 => ok\n"
-	"rescan => ok\n"
-	"expect-driver 06:02.0 => none\n"
-	"expect-viable 06:02.0 => yes\n"
-	"release 06:01.0 => ok\n"
-	"bind 06:02.0 e1000 => ok\n"
-	"expect-driver 06:02.0 => e1000\n";
+static const char real_kernel_table[] = "bind 06:01.0 vfio-pci => ok\n"
+					"expect-driver 06:02.0 => e1000\n"
+					"expect-viable 06:01.0 => no\n"
+					"hold 06:01.0 => EPERM\n"
+					"bind 06:02.0 pci-stub => ok\n"
+					"expect-viable 06:01.0 => yes\n"
+					"hold 06:01.0 => ok\n"
+					"bind 06:02.0 e1000 => EBUSY\n"
+					"expect-driver 06:02.0 => none\n"
+					"remove 06:02.0 => ok\n"
+					"rescan => ok\n"
+					"expect-driver 06:02.0 => none\n"
+					"expect-viable 06:02.0 => yes\n"
+					"release 06:01.0 => ok\n"
+					"bind 06:02.0 e1000 => ok\n"
+					"expect-driver 06:02.0 => e1000\n";
 
 static void real_kernel_ownership_table(void **state)
 {
@@ -232,14 +241,13 @@ static void real_kernel_ownership_table(void **state)
 /* the last VFIO device of a held group is unbound: 6.1+ releases */
 static void last_vfio_unbind_per_profile(void **state)
 {
-	const char *text =
-		"bind 06:01.0 vfio-pci\n"
-		"bind 06:02.0 pci-stub\n"
-		"hold 06:01.0 => ok\n"
-		"unbind 06:01.0 => ok\n"
-		"bind 06:02.0 e1000 => %s\n"
-		"release 06:01.0 => ok\n"
-		"bind 06:02.0 e1000 => ok\n";
+	const char *text = "bind 06:01.0 vfio-pci\n"
+			   "bind 06:02.0 pci-stub\n"
+			   "hold 06:01.0 => ok\n"
+			   "unbind 06:01.0 => ok\n"
+			   "bind 06:02.0 e1000 => %s\n"
+			   "release 06:01.0 => ok\n"
+			   "bind 06:02.0 e1000 => ok\n";
 	char buf[512];
 	struct run r;
 
@@ -257,17 +265,17 @@ static void last_vfio_unbind_per_profile(void **state)
 
 static void mismatch_reported(void **state)
 {
-	struct run r = run_script("latest",
-				  "bind 06:01.0 vfio-pci => EBUSY\n"
-				  "expect-viable 06:01.0 => yes\n"
-				  "expect-driver 06:01.0 => e1000\n"
-				  "unbind 06:01.0\n");
+	struct run r = run_script("latest", "bind 06:01.0 vfio-pci => EBUSY\n"
+					    "expect-viable 06:01.0 => yes\n"
+					    "expect-driver 06:01.0 => e1000\n"
+					    "unbind 06:01.0\n");
 
 	assert_int_equal(r.ret, 1);
 	assert_int_equal(r.res.nmismatch, 3);
 	assert_int_equal(r.res.nexpect, 3);
 	assert_int_equal(r.res.first_mismatch_line, 1);
-	assert_string_equal(r.out,
+	assert_string_equal(
+		r.out,
 		"bind 06:01.0 vfio-pci => ok  MISMATCH (expected EBUSY)\n"
 		"expect-viable 06:01.0 => no  MISMATCH (expected yes)\n"
 		"expect-driver 06:01.0 => vfio-pci  MISMATCH (expected e1000)\n"
@@ -277,18 +285,19 @@ static void mismatch_reported(void **state)
 
 static void model_errnos(void **state)
 {
-	struct run r = run_script("latest",
-		"bind 06:01.0 nvme => ENOENT\n"		/* not loaded */
-		"hold 06:01.0 => ENOENT\n"		/* no VFIO group */
-		"release 06:01.0 => EBADF\n"		/* nothing held */
-		"bind 00:12.0 pcieport => ENODEV\n"	/* not a PCIe port */
+	struct run r = run_script(
+		"latest",
+		"bind 06:01.0 nvme => ENOENT\n" /* not loaded */
+		"hold 06:01.0 => ENOENT\n" /* no VFIO group */
+		"release 06:01.0 => EBADF\n" /* nothing held */
+		"bind 00:12.0 pcieport => ENODEV\n" /* not a PCIe port */
 		"remove 06:01.0 => ok\n"
 		"remove 06:01.0 => ENODEV\n"
 		"bind 06:01.0 e1000 => ENODEV\n"
-		"expect-driver 06:01.0 => none\n"	/* gone: ENODEV */
+		"expect-driver 06:01.0 => none\n" /* gone: ENODEV */
 		"rescan => ok\n"
-		"expect-driver 06:01.0 => e1000\n"	/* native re-probe */
-		"bind 00:1e.0 vfio-pci => EINVAL\n"	/* no IOMMU group */
+		"expect-driver 06:01.0 => e1000\n" /* native re-probe */
+		"bind 00:1e.0 vfio-pci => EINVAL\n" /* no IOMMU group */
 		"expect-viable 00:1e.0 => no\n"
 		"hold 00:1e.0 => ENOENT\n"
 		"bind 00:1e.0 e1000 => ok\n"
@@ -298,19 +307,20 @@ static void model_errnos(void **state)
 	assert_int_equal(r.ret, 1);
 	assert_int_equal(r.res.nmismatch, 1);
 	assert_int_equal(r.res.first_mismatch_line, 8);
-	assert_non_null(strstr(r.out, "expect-driver 06:01.0 => ENODEV  MISMATCH (expected none)\n"));
+	assert_non_null(strstr(
+		r.out,
+		"expect-driver 06:01.0 => ENODEV  MISMATCH (expected none)\n"));
 	free(r.out);
 }
 
 static void unknown_device(void **state)
 {
-	struct run r = run_script("latest",
-				  "bind 06:01.0 vfio-pci\n"
-				  "unbind 09:00.0\n");
+	struct run r = run_script("latest", "bind 06:01.0 vfio-pci\n"
+					    "unbind 09:00.0\n");
 
 	assert_int_equal(r.ret, -ENODEV);
 	assert_string_equal(r.err.msg, "ex.steps:2: no device 0000:09:00.0");
-	assert_string_equal(r.out, "");		/* nothing was run */
+	assert_string_equal(r.out, ""); /* nothing was run */
 	free(r.out);
 }
 

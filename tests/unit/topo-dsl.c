@@ -10,7 +10,7 @@
 #include "topo-dsl.h"
 
 struct pending {
-	int model;		/* -1: none */
+	int model; /* -1: none */
 	int line;
 	char *text;
 };
@@ -124,7 +124,8 @@ static int parse_dev(struct pctx *p, struct dsl_case *c, char *args)
 			d.bar[0].size = 0x1000;
 		} else if (!strcmp(tok, "acs=?")) {
 			d.acs_known = false;
-		} else if (!strncmp(tok, "acs=", 4) || !strncmp(tok, "acsdw=", 6)) {
+		} else if (!strncmp(tok, "acs=", 4) ||
+			   !strncmp(tok, "acsdw=", 6)) {
 			bool dw = tok[3] == 'd';
 			char *s = tok + (dw ? 6 : 4), *e;
 
@@ -167,7 +168,8 @@ static int parse_dev(struct pctx *p, struct dsl_case *c, char *args)
 	}
 	if (d.is_bridge && !d.secondary) {
 		free(d.dma_alias_mask);
-		return FAIL(p, "%s:%d: bridge without sec=BUS", p->name, p->line);
+		return FAIL(p, "%s:%d: bridge without sec=BUS", p->name,
+			    p->line);
 	}
 	r = dmaown_topology_add(c->t, &d);
 	free(d.dma_alias_mask);
@@ -240,6 +242,13 @@ static int parse_line(struct pctx *p, struct dsl_case *c, char *line)
 		c->cmdline = strdup(args);
 		return c->cmdline ? 0 : -ENOMEM;
 	}
+	if (!strcmp(key, "weak")) {
+		if (c->nweak >= 4 || !*args || strlen(args) >= 32)
+			return FAIL(p, "%s:%d: bad weak line", p->name,
+				    p->line);
+		snprintf(c->weak[c->nweak++], 32, "%s", args);
+		return 0;
+	}
 	if (!strcmp(key, "mode")) {
 		if (!strcmp(args, "firmware"))
 			c->acs_input = DMAOWN_ACS_FIRMWARE;
@@ -261,8 +270,10 @@ static int parse_line(struct pctx *p, struct dsl_case *c, char *line)
 		}
 		m = model_word(args);
 		if (m < 0)
-			return FAIL(p, "%s:%d: expected 'kernel' or 'spec', got '%s'",
-				    p->name, p->line, args);
+			return FAIL(
+				p,
+				"%s:%d: expected 'kernel' or 'spec', got '%s'",
+				p->name, p->line, args);
 		while (*rest == ' ' || *rest == '\t')
 			rest++;
 		if (!strcmp(key, "expect")) {
@@ -281,8 +292,9 @@ static int parse_line(struct pctx *p, struct dsl_case *c, char *line)
 			if (*txt)
 				*txt++ = 0;
 			if (dmaown_bdf_parse(rest, &w->bdf) || !*txt)
-				return FAIL(p, "%s:%d: why needs a device and text",
-					    p->name, p->line);
+				return FAIL(
+					p, "%s:%d: why needs a device and text",
+					p->name, p->line);
 			w->model = m;
 			snprintf(w->text, sizeof(w->text), "%s", txt);
 			c->nwhy++;
@@ -334,13 +346,14 @@ static int resolve(struct pctx *p, struct dsl_case *c, int m)
 
 		if (!strcmp(tok, "{")) {
 			if (open)
-				return FAIL(p, "%s:%d: nested '{'", p->name, p->line);
+				return FAIL(p, "%s:%d: nested '{'", p->name,
+					    p->line);
 			open = true;
 			g++;
 		} else if (!strcmp(tok, "}")) {
 			if (!open)
-				return FAIL(p, "%s:%d: '}' without '{'", p->name,
-					    p->line);
+				return FAIL(p, "%s:%d: '}' without '{'",
+					    p->name, p->line);
 			open = false;
 		} else {
 			if (!open || dmaown_bdf_parse(tok, &b))
@@ -364,7 +377,9 @@ static int resolve(struct pctx *p, struct dsl_case *c, int m)
 
 			return FAIL(p, "%s:%d: %s is in no expected group",
 				    p->name, p->line,
-				    dmaown_bdf_format(dmaown_topology_dev(c->t, i)->bdf, buf));
+				    dmaown_bdf_format(
+					    dmaown_topology_dev(c->t, i)->bdf,
+					    buf));
 		}
 	return 0;
 }
@@ -418,7 +433,8 @@ int dsl_load(const char *path, struct dsl_case *c, struct dmaown_err *err)
 	int r;
 
 	if (!f)
-		return dmaown_err_set(err, -errno, "%s: %s", path, strerror(errno));
+		return dmaown_err_set(err, -errno, "%s: %s", path,
+				      strerror(errno));
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
@@ -486,8 +502,13 @@ bool dsl_check(const struct dsl_case *c, int model,
 			l += (size_t)snprintf(msg + l, len - l, " {");
 			for (i = 0; i < n && l < len; i++)
 				if (g->group_of[i] == (int)k)
-					l += (size_t)snprintf(msg + l, len - l, " %s",
-						dmaown_bdf_format(dmaown_topology_dev(c->t, i)->bdf, b));
+					l += (size_t)snprintf(
+						msg + l, len - l, " %s",
+						dmaown_bdf_format(
+							dmaown_topology_dev(
+								c->t, i)
+								->bdf,
+							b));
 			if (l < len)
 				l += (size_t)snprintf(msg + l, len - l, " }");
 		}

@@ -13,6 +13,7 @@
  *     TYPE: ep legacy rciep rcec rp usp dsp pcie2pci pci2pcie pci pcibridge
  *   expect kernel|spec {BDF BDF ...} {BDF} ...   or   expect none
  *   why kernel|spec BDF text   (text must occur in that device's group why)
+ *   weak KIND   (the P2P weakness report of the kernel prediction has KIND)
  */
 #ifndef TOPO_DSL_H
 #define TOPO_DSL_H
@@ -26,7 +27,7 @@
 #define DSL_MAX_WHY 16
 
 struct dsl_why {
-	int model;			/* enum dmaown_predict_model */
+	int model; /* enum dmaown_predict_model */
 	struct dmaown_bdf bdf;
 	char text[128];
 };
@@ -37,9 +38,11 @@ struct dsl_case {
 	enum dmaown_acs_input acs_input;
 	/* expected partitions as group number per device, -2: not given */
 	int *expect[2];
-	bool expect_none;		/* no groups at all */
+	bool expect_none; /* no groups at all */
 	int nwhy;
 	struct dsl_why why[DSL_MAX_WHY];
+	int nweak;
+	char weak[4][32];
 };
 
 /**

@@ -21,37 +21,37 @@ extern "C" {
 #endif
 
 #define DMAOWN_ACS_OVERRIDE_MAX_IDS 15
-#define DMAOWN_CMDLINE_MAX_SEL 16
-#define DMAOWN_CMDLINE_MAX_PATH 8
-#define DMAOWN_CMDLINE_MAX_WARN 8
-#define DMAOWN_CMDLINE_WARN_LEN 160
+#define DMAOWN_CMDLINE_MAX_SEL	    16
+#define DMAOWN_CMDLINE_MAX_PATH	    8
+#define DMAOWN_CMDLINE_MAX_WARN	    8
+#define DMAOWN_CMDLINE_WARN_LEN	    160
 
 /* the out-of-tree pcie_acs_override= patch (§4.4) */
 struct dmaown_acs_override {
-	bool set;		/* the parameter was given */
+	bool set; /* the parameter was given */
 	bool downstream;
 	bool multifunction;
 	int nids;
-	uint16_t ids[DMAOWN_ACS_OVERRIDE_MAX_IDS][2];	/* vendor, device */
+	uint16_t ids[DMAOWN_ACS_OVERRIDE_MAX_IDS][2]; /* vendor, device */
 };
 
 /* a device selector of disable_acs_redir= / config_acs= (§4.1) */
 struct dmaown_acs_sel {
-	bool by_id;		/* pci:vendor:device[:subvendor:subdevice] */
-	uint16_t vendor, device, subvendor, subdevice;	/* 0 = any */
-	uint32_t domain;	/* path form: [domain:]bus:dev.fn[/dev.fn]* */
+	bool by_id; /* pci:vendor:device[:subvendor:subdevice] */
+	uint16_t vendor, device, subvendor, subdevice; /* 0 = any */
+	uint32_t domain; /* path form: [domain:]bus:dev.fn[/dev.fn]* */
 	uint8_t bus;
 	int npath;
-	uint8_t path[DMAOWN_CMDLINE_MAX_PATH];	/* devfns, top first */
-	bool disable_redir;	/* from disable_acs_redir= */
-	uint16_t mask;		/* config_acs=: bits to change */
-	uint16_t flags;		/* config_acs=: their new values */
+	uint8_t path[DMAOWN_CMDLINE_MAX_PATH]; /* devfns, top first */
+	bool disable_redir; /* from disable_acs_redir= */
+	uint16_t mask; /* config_acs=: bits to change */
+	uint16_t flags; /* config_acs=: their new values */
 };
 
 struct dmaown_cmdline {
-	bool iommu_off;		/* iommu=off, intel_iommu=off, amd_iommu=off */
-	bool passthrough;	/* iommu=pt / iommu.passthrough=1 (no effect) */
-	bool noats;		/* pci=noats: TB gets enabled too */
+	bool iommu_off; /* iommu=off, intel_iommu=off, amd_iommu=off */
+	bool passthrough; /* iommu=pt / iommu.passthrough=1 (no effect) */
+	bool noats; /* pci=noats: TB gets enabled too */
 	struct dmaown_acs_override ovr;
 	int nsel;
 	struct dmaown_acs_sel sel[DMAOWN_CMDLINE_MAX_SEL];

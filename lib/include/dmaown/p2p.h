@@ -30,21 +30,21 @@ extern "C" {
 #endif
 
 enum dmaown_p2p_kind {
-	DMAOWN_P2P_NONE = 0,		/* not reachable below the RC */
-	DMAOWN_P2P_MFD_INTERNAL,	/* functions of one device, no ACS */
-	DMAOWN_P2P_SRIOV_INTERNAL,	/* PF and VFs of a PF without ACS */
-	DMAOWN_P2P_CONVENTIONAL,	/* behind an aliasing/conventional bridge */
-	DMAOWN_P2P_SUBTREE_LOOPBACK,	/* turned around at a port without UF */
-	DMAOWN_P2P_SWITCH,		/* DSP to peer DSP without RR */
+	DMAOWN_P2P_NONE = 0, /* not reachable below the RC */
+	DMAOWN_P2P_MFD_INTERNAL, /* functions of one device, no ACS */
+	DMAOWN_P2P_SRIOV_INTERNAL, /* PF and VFs of a PF without ACS */
+	DMAOWN_P2P_CONVENTIONAL, /* behind an aliasing/conventional bridge */
+	DMAOWN_P2P_SUBTREE_LOOPBACK, /* turned around at a port without UF */
+	DMAOWN_P2P_SWITCH, /* DSP to peer DSP without RR */
 };
 
 #define DMAOWN_P2P_MAX_HOPS 64
 
 struct dmaown_p2p_path {
 	enum dmaown_p2p_kind kind;
-	int via;			/* the port/bridge that let it through */
+	int via; /* the port/bridge that let it through */
 	int nhops;
-	int hops[DMAOWN_P2P_MAX_HOPS];	/* device indexes from A to B */
+	int hops[DMAOWN_P2P_MAX_HOPS]; /* device indexes from A to B */
 };
 
 struct dmaown_p2p;
@@ -55,7 +55,8 @@ struct dmaown_p2p;
  * Return: 0 or -ENOMEM/-EINVAL; *@ret to free with dmaown_p2p_free().
  */
 int dmaown_p2p_new(const struct dmaown_topology *t,
-		   const struct dmaown_predict_opts *o, struct dmaown_p2p **ret);
+		   const struct dmaown_predict_opts *o,
+		   struct dmaown_p2p **ret);
 void dmaown_p2p_free(struct dmaown_p2p *p);
 
 /** dmaown_p2p_kind_name() - "switch P2P without ACS RR" etc. */
@@ -77,10 +78,10 @@ int dmaown_p2p_reach(struct dmaown_p2p *p, size_t a, size_t b,
 int dmaown_p2p_domains(struct dmaown_p2p *p, struct dmaown_groups **ret);
 
 enum dmaown_weak_kind {
-	DMAOWN_WEAK_SWITCH_DSP,		/* DSPs without ACS RR split apart */
-	DMAOWN_WEAK_MFD_SPLIT,		/* MFD split by partial ACS */
-	DMAOWN_WEAK_SRIOV,		/* PF without ACS apart from its VFs */
-	DMAOWN_WEAK_ACS_OVERRIDE,	/* split by pcie_acs_override */
+	DMAOWN_WEAK_SWITCH_DSP, /* DSPs without ACS RR split apart */
+	DMAOWN_WEAK_MFD_SPLIT, /* MFD split by partial ACS */
+	DMAOWN_WEAK_SRIOV, /* PF without ACS apart from its VFs */
+	DMAOWN_WEAK_ACS_OVERRIDE, /* split by pcie_acs_override */
 	DMAOWN_WEAK_OTHER,
 };
 
@@ -89,7 +90,7 @@ enum dmaown_weak_kind {
 struct dmaown_weakness {
 	enum dmaown_weak_kind kind;
 	size_t ndevs;
-	size_t devs[DMAOWN_WEAK_MAX_DEVS];	/* device indexes */
+	size_t devs[DMAOWN_WEAK_MAX_DEVS]; /* device indexes */
 	char sentence[256];
 };
 

@@ -27,13 +27,13 @@ extern "C" {
 #endif
 
 enum dmaown_predict_model {
-	DMAOWN_MODEL_KERNEL = 0,	/* mainline pci_device_group() */
-	DMAOWN_MODEL_SPEC,		/* true isolation (§1.9, §5.2) */
+	DMAOWN_MODEL_KERNEL = 0, /* mainline pci_device_group() */
+	DMAOWN_MODEL_SPEC, /* true isolation (§1.9, §5.2) */
 };
 
 enum dmaown_acs_input {
-	DMAOWN_ACS_POST_BOOT = 0,	/* Control as read after boot */
-	DMAOWN_ACS_FIRMWARE,		/* simulate pci_enable_acs() (§2.4) */
+	DMAOWN_ACS_POST_BOOT = 0, /* Control as read after boot */
+	DMAOWN_ACS_FIRMWARE, /* simulate pci_enable_acs() (§2.4) */
 };
 
 struct dmaown_predict_opts {
@@ -43,9 +43,9 @@ struct dmaown_predict_opts {
 	/* DMAOWN_KVER(); 0: from host kernel_release, else newest */
 	unsigned int kver;
 	enum dmaown_acs_input acs_input;
-	bool no_quirks;			/* CONFIG_PCI_QUIRKS=n */
-	bool no_override_patch;		/* ignore pcie_acs_override= */
-	bool no_why;			/* leave why[] NULL (benchmarks) */
+	bool no_quirks; /* CONFIG_PCI_QUIRKS=n */
+	bool no_override_patch; /* ignore pcie_acs_override= */
+	bool no_why; /* leave why[] NULL (benchmarks) */
 };
 
 /**
