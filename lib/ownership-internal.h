@@ -15,6 +15,9 @@
 
 #include "dmaown/ownership.h"
 
+/* nothing below is part of the library's ABI */
+#pragma GCC visibility push(hidden)
+
 struct og_dev {
 	pthread_mutex_t lock;
 	char name[DMAOWN_BDF_STRLEN + 16];	/* const */
@@ -92,4 +95,5 @@ void __og_vfio_last_gone(struct dmaown_engine *eng, struct og_group *g);
 /* dev lock held: driver release path; used by unbind and hot-remove */
 void og_release_driver(struct dmaown_engine *eng, struct og_dev *d);
 
+#pragma GCC visibility pop
 #endif

@@ -28,6 +28,7 @@ static const char predict_usage[] =
 	"  --kver=X.Y.Z    kernel version to model (default: the source's, else 7.1.5)\n"
 	"  --firmware      ACS words are firmware state: simulate pci_enable_acs()\n"
 	"  --no-quirks     a kernel built without CONFIG_PCI_QUIRKS\n"
+	"  --no-acs-override  a mainline kernel: ignore pcie_acs_override=\n"
 	"Exit status: 0, or 2 on bad input.\n";
 
 static const char groups_usage[] =
@@ -85,6 +86,8 @@ static int parse_opts(struct cli *cli, int argc, char **argv, struct popts *p,
 			p->o.acs_input = DMAOWN_ACS_FIRMWARE;
 		} else if (!strcmp(a, "--no-quirks")) {
 			p->o.no_quirks = true;
+		} else if (!strcmp(a, "--no-acs-override")) {
+			p->o.no_override_patch = true;
 		} else if (allow_diff && !strcmp(a, "--diff")) {
 			p->diff = true;
 		} else if (a[0] != '-' && p->npos < maxpos) {
