@@ -14,10 +14,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dmaown_topology *fabric(void)
 {
-	static const int type[] = { DMAOWN_PCIE_ROOT_PORT, DMAOWN_PCIE_UPSTREAM,
-				    DMAOWN_PCIE_DOWNSTREAM,
-				    DMAOWN_PCIE_DOWNSTREAM,
-				    DMAOWN_PCIE_ENDPOINT, DMAOWN_PCIE_ENDPOINT };
+	static const int type[] = {
+		DMAOWN_PCIE_ROOT_PORT,	DMAOWN_PCIE_UPSTREAM,
+		DMAOWN_PCIE_DOWNSTREAM, DMAOWN_PCIE_DOWNSTREAM,
+		DMAOWN_PCIE_ENDPOINT,	DMAOWN_PCIE_ENDPOINT
+	};
 	static const uint8_t bus[] = { 0, 1, 2, 2, 3, 4 };
 	static const uint8_t devfn[] = { 8, 0, 0, 8, 0, 0 };
 	static const uint8_t sec[] = { 1, 2, 3, 4, 0, 0 };

@@ -50,6 +50,8 @@ void gctx_fini(struct gctx *c);
 bool gctx_acs_ok(struct gctx *c, size_t i);
 /* acs as if @i were multifunction (SR-IOV PF rule, spec mode) */
 bool gctx_mfd_isolated(struct gctx *c, size_t i);
+/* a device no IOMMU probes (the AMD IOMMU's own function) */
+bool gctx_uncovered(const struct gctx *c, size_t i);
 /* an aliasing bridge in the §1.3 sense */
 bool gctx_aliasing_bridge(const struct gctx *c, size_t i);
 /* has an MMIO BAR */

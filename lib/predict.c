@@ -316,6 +316,8 @@ static int number_groups(struct pstate *s, struct dmaown_groups *g,
 		size_t x = order[i];
 		int root = uf_find(&s->u, (int)x);
 
+		if (gctx_uncovered(s->c, x))
+			continue;	/* no IOMMU probes it: no group */
 		if (gid_of_root[root] < 0) {
 			gid_of_root[root] = (int)g->ngroups;
 			example[g->ngroups] = (int)x;

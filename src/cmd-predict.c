@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "dmaown/acpi.h"
 #include "dmaown/cmdline.h"
 #include "dmaown/p2p.h"
 #include "dmaown/predict.h"
@@ -112,6 +113,55 @@ static void cmdline_warnings(struct cli *cli, const struct dmaown_topology *t,
 	dmaown_cmdline_parse(o->cmdline ? o->cmdline : h->cmdline, &cl);
 	for (k = 0; k < cl.nwarn; k++)
 		cli_warn(cli, "kernel command line: %s", cl.warn[k]);
+}
+
+/*
+ * IOMMU scope from the ACPI tables of a sysfs source (readable by root
+ * only on a live host; silently skipped when absent or unreadable).
+ */
+static void load_scope(struct cli *cli, struct dmaown_topology *t)
+{
+	static const char *const names[] = { "DMAR", "IVRS" };
+	size_t k;
+
+	if (cli->lspci_dump || cli->lspci_text)
+		return;
+	for (k = 0; k < 2; k++) {
+		struct dmaown_err err = { 0 };
+		char path[4096];
+		uint8_t *buf;
+		long len;
+		FILE *f;
+		int r;
+
+		snprintf(path, sizeof(path), "%s/sys/firmware/acpi/tables/%s",
+			 strcmp(cli_root(cli), "/") ? cli_root(cli) : "",
+			 names[k]);
+		f = fopen(path, "rb");
+		if (!f)
+			continue;
+		buf = malloc(1 << 20);
+		len = buf ? (long)fread(buf, 1, 1 << 20, f) : -1;
+		fclose(f);
+		if (len > 0) {
+			r = k ? dmaown_ivrs_apply(t, buf, (size_t)len, &err) :
+				dmaown_dmar_apply(t, buf, (size_t)len, &err);
+			if (r)
+				cli_warn(cli, "%s: %s (IOMMU scope ignored)",
+					 path,
+					 err.msg[0] ? err.msg : strerror(-r));
+		}
+		free(buf);
+	}
+}
+
+static struct dmaown_topology *topology(struct cli *cli)
+{
+	struct dmaown_topology *t = cli_topology(cli);
+
+	if (t)
+		load_scope(cli, t);
+	return t;
 }
 
 static const char *bdfs(const struct dmaown_topology *t, size_t i, char *buf)
@@ -244,7 +294,7 @@ static const char *no_iommu_why(const struct dmaown_topology *t,
 		return "the kernel command line turns the IOMMU off";
 	if (h->iommu_known && !h->iommu_present)
 		return "no IOMMU driver is registered on this host";
-	return "no IOMMU covers these devices";
+	return "no IOMMU covers these devices (the AMD IOMMU's own function is never grouped)";
 }
 
 int cmd_predict(struct cli *cli, int argc, char **argv)
@@ -258,7 +308,7 @@ int cmd_predict(struct cli *cli, int argc, char **argv)
 		return CLI_OK;
 	if (parse_opts(cli, argc, argv, &p, false, 0))
 		return CLI_ERR;
-	t = cli_topology(cli);
+	t = topology(cli);
 	if (!t)
 		return CLI_ERR;
 	cmdline_warnings(cli, t, &p.o);
@@ -479,7 +529,7 @@ int cmd_groups(struct cli *cli, int argc, char **argv)
 		return CLI_OK;
 	if (parse_opts(cli, argc, argv, &p, true, 0))
 		return CLI_ERR;
-	t = cli_topology(cli);
+	t = topology(cli);
 	if (!t)
 		return CLI_ERR;
 	cmdline_warnings(cli, t, &p.o);
@@ -574,7 +624,7 @@ int cmd_p2p(struct cli *cli, int argc, char **argv)
 		return CLI_ERR;
 	if (p.npos == 1)
 		return cli_error(cli, "p2p: give two devices, or none");
-	t = cli_topology(cli);
+	t = topology(cli);
 	if (!t)
 		return CLI_ERR;
 	cmdline_warnings(cli, t, &p.o);

@@ -55,11 +55,13 @@ static void run_model(const char *path, struct dsl_case *c, int model)
 	for (size_t i = 0; i < g->ndevs; i++) {
 		if (c->expect_none)
 			assert_int_equal(g->group_of[i], -1);
+		else if (c->expect[DMAOWN_MODEL_KERNEL][i] == -1)
+			assert_int_equal(g->group_of[i], -1);
 		else
 			assert_true(g->group_of[i] >= 0 &&
 				    (size_t)g->group_of[i] < g->ngroups);
 	}
-	if (!c->expect_none && model == DMAOWN_MODEL_KERNEL)
+	if (!c->expect_none && model == DMAOWN_MODEL_KERNEL && g->kernel_id)
 		for (size_t k = 0; k < g->ngroups; k++)
 			assert_int_equal(g->kernel_id[k], (int)k);
 	dmaown_groups_free(g);

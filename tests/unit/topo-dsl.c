@@ -310,7 +310,7 @@ static int resolve(struct pctx *p, struct dsl_case *c, int m)
 	size_t n = dmaown_topology_count(c->t), i;
 	char *s = p->exp[m].text, *tok, *save = NULL;
 	int g = -1, *out;
-	bool open = false;
+	bool open = false, none = false;
 
 	out = malloc((n + 1) * sizeof(int));
 	if (!out)
@@ -344,7 +344,9 @@ static int resolve(struct pctx *p, struct dsl_case *c, int m)
 		struct dmaown_bdf b;
 		int k;
 
-		if (!strcmp(tok, "{")) {
+		if (!strcmp(tok, "none") && !open) {
+			none = true;	/* the next {...}: in no group */
+		} else if (!strcmp(tok, "{")) {
 			if (open)
 				return FAIL(p, "%s:%d: nested '{'", p->name,
 					    p->line);
@@ -355,6 +357,7 @@ static int resolve(struct pctx *p, struct dsl_case *c, int m)
 				return FAIL(p, "%s:%d: '}' without '{'",
 					    p->name, p->line);
 			open = false;
+			none = false;
 		} else {
 			if (!open || dmaown_bdf_parse(tok, &b))
 				return FAIL(p, "%s:%d: bad group member '%s'",
@@ -366,7 +369,7 @@ static int resolve(struct pctx *p, struct dsl_case *c, int m)
 			if (out[k] != -2)
 				return FAIL(p, "%s:%d: %s is in two groups",
 					    p->name, p->line, tok);
-			out[k] = g;
+			out[k] = none ? -1 : g;
 		}
 	}
 	if (open)

@@ -11,7 +11,8 @@
  *       [mf] [acs=CAP/CTRL] [acs=?] [acsdw=CAP/CTRL] [vf=PF-BDF]
  *       [rcba=HEX] [mmio] [alias=DEVFN] [ari]
  *     TYPE: ep legacy rciep rcec rp usp dsp pcie2pci pci2pcie pci pcibridge
- *   expect kernel|spec {BDF BDF ...} {BDF} ...   or   expect none
+ *   expect kernel|spec {BDF BDF ...} {BDF} ... [none {BDF ...}]
+ *   expect none          (no IOMMU: no device in any group)
  *   why kernel|spec BDF text   (text must occur in that device's group why)
  *   weak KIND   (the P2P weakness report of the kernel prediction has KIND)
  */

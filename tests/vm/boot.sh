@@ -70,7 +70,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	[ -n "$line" ] && set -- "$@" -device "$line"
 done <"$topo"
 
-append="console=ttyS0 $iommu_arg panic=-1 loglevel=4 ${DMAOWN_VM_APPEND:-}"
+append="console=ttyS0 $iommu_arg panic=-1 loglevel=4 nvme_core.admin_timeout=5 ${DMAOWN_VM_APPEND:-}"
 echo "$qemu -machine q35,accel=tcg,kernel-irqchip=split -cpu max -m 1024" \
 	"-nographic -no-reboot -net none $* -kernel $kernel -append '$append'" \
 	>"$out/qemu.cmd"

@@ -135,6 +135,8 @@ struct dmaown_dev {
 	bool ari;				/* (src) ARI capability */
 
 	uint32_t rcba;		/* (src) config 0xf0 dword (Intel LPC 00:1f.0) */
+	/* (src) ACPI DMAR/IVRS scope: 0 unknown, 1 inside, -1 outside every IOMMU */
+	int8_t iommu_scope;
 
 	int nbars;
 	struct dmaown_bar bar[DMAOWN_MAX_BARS];	/* (src) */
