@@ -22,7 +22,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 measure() { # label command...
 	local label=$1 out
 	shift
-	out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+	/usr/bin/time -o "$TMP/time" -f "%e %M" "$@" >/dev/null 2>&1 || true
+	out=$(tail -1 "$TMP/time")
 	printf "| %s | %s | %s |\n" "$label" "${out% *}" "${out#* }"
 }
 

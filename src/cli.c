@@ -62,16 +62,39 @@ static void names_warning(char *msg, ...)
 	(void)msg;
 }
 
-static void fill_names(struct dmaown_topology *t)
+/* one libpci handle per command run: pci.ids is parsed once */
+static struct pci_access *names_db(struct cli *cli)
 {
-	struct pci_access *pacc = pci_alloc();
+	struct pci_access *pacc = cli->names;
+
+	if (pacc)
+		return pacc;
+	pacc = pci_alloc();
+	if (!pacc)
+		return NULL;
+	pacc->warning = names_warning;
+	pacc->debug = names_warning;	/* pci_init() never ran */
+	cli->names = pacc;
+	return pacc;
+}
+
+void cli_cleanup(struct cli *cli)
+{
+	dmaown_topology_free(cli->topo);
+	cli->topo = NULL;
+	if (cli->names)
+		pci_cleanup(cli->names);
+	cli->names = NULL;
+}
+
+static void fill_names(struct cli *cli, struct dmaown_topology *t)
+{
+	struct pci_access *pacc = names_db(cli);
 	size_t i, n = dmaown_topology_count(t);
 	char buf[256];
 
 	if (!pacc)
 		return;
-	pacc->warning = names_warning;
-	pacc->debug = names_warning;	/* pci_init() never ran */
 	for (i = 0; i < n; i++) {
 		struct dmaown_dev *d = dmaown_topology_dev_mut(t, i);
 		const char *s;
@@ -84,24 +107,19 @@ static void fill_names(struct dmaown_topology *t)
 		if (s)
 			dmaown_dev_set_str(&d->name, s);
 	}
-	pci_cleanup(pacc);
 }
 
 const char *cli_class_name(struct cli *cli, unsigned int class_code,
 			   char *buf, size_t len)
 {
-	struct pci_access *pacc = pci_alloc();
+	struct pci_access *pacc = names_db(cli);
 	const char *s = NULL;
 
-	(void)cli;
 	if (pacc) {
-		pacc->warning = names_warning;
-		pacc->debug = names_warning;
 		s = pci_lookup_name(pacc, buf, (int)len, PCI_LOOKUP_CLASS,
 				    class_code >> 8);
 		if (s && s != buf)
 			snprintf(buf, len, "%s", s);
-		pci_cleanup(pacc);
 	}
 	if (!s)
 		snprintf(buf, len, "Class %04x", class_code >> 8);
@@ -133,7 +151,7 @@ struct dmaown_topology *cli_topology(struct cli *cli)
 		cli->topo = NULL;
 		return NULL;
 	}
-	fill_names(cli->topo);
+	fill_names(cli, cli->topo);
 	return cli->topo;
 }
 

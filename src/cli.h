@@ -33,6 +33,7 @@ struct cli {
 	FILE *errf;			/* stderr */
 	/* loaded lazily by cli_topology() */
 	struct dmaown_topology *topo;
+	void *names;			/* libpci handle for pci.ids names */
 };
 
 /**
@@ -41,6 +42,9 @@ struct cli {
  * failure.  Names from pci.ids are filled in through libpci.
  */
 struct dmaown_topology *cli_topology(struct cli *cli);
+
+/** cli_cleanup() - free what the cli loaded (main calls it) */
+void cli_cleanup(struct cli *cli);
 
 /** cli_root() - the sysfs root in use: --root or "/" */
 const char *cli_root(const struct cli *cli);

@@ -102,34 +102,45 @@ static int cmp_view(const void *a, const void *b)
 }
 
 static int build_views(struct cli *cli, const struct dmaown_topology *t,
-		       const struct dmaown_groups *g, struct group_view **ret)
+		       const struct dmaown_groups *g, struct group_view **ret,
+		       size_t **ret_all)
 {
 	struct dmaown_holder *holders = NULL;
 	struct group_view *v;
-	size_t i;
-	int nh, h;
+	size_t i, *all;
+	int nh, h, k;
 
 	v = calloc(g->ngroups + 1, sizeof(*v));
-	if (!v)
+	all = malloc((g->ndevs + 1) * sizeof(*all));
+	if (!v || !all) {
+		free(v);
+		free(all);
 		return -ENOMEM;
+	}
+	/* members of every group in one pass (address order kept) */
+	for (i = 0; i < g->ndevs; i++)
+		if (g->group_of[i] >= 0)
+			v[g->group_of[i]].nmembers++;
+	for (i = 0, k = 0; i < g->ngroups; i++) {
+		v[i].members = all + k;
+		k += v[i].nmembers;
+		v[i].nmembers = 0;
+	}
+	for (i = 0; i < g->ndevs; i++)
+		if (g->group_of[i] >= 0) {
+			struct group_view *gv = &v[g->group_of[i]];
+
+			gv->members[gv->nmembers++] = i;
+		}
 	nh = (cli->root || cli->lspci_dump || cli->lspci_text) ? 0 :
 	     dmaown_vfio_holders("/", &holders);
 	if (nh < 0)
 		nh = 0;
 	for (i = 0; i < g->ngroups; i++) {
 		struct group_view *gv = &v[i];
-		int k, n = dmaown_groups_members(g, i, &gv->members);
 
-		if (n < 0) {
-			while (i--)
-				free(v[i].members);
-			free(v);
-			free(holders);
-			return n;
-		}
-		gv->nmembers = n;
 		gv->kid = g->kernel_id ? g->kernel_id[i] : (int)i;
-		for (k = 0; k < n; k++)
+		for (k = 0; k < gv->nmembers; k++)
 			if (blocks_user(dmaown_topology_dev(t, gv->members[k])))
 				gv->nblockers++;
 		gv->state = gv->nblockers ? "kernel" : "idle";
@@ -145,6 +156,7 @@ static int build_views(struct cli *cli, const struct dmaown_topology *t,
 	free(holders);
 	qsort(v, g->ngroups, sizeof(*v), cmp_view);
 	*ret = v;
+	*ret_all = all;
 	return 0;
 }
 
@@ -262,7 +274,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	struct dmaown_topology *t;
 	struct dmaown_groups *g = NULL;
 	struct group_view *v = NULL;
-	size_t i;
+	size_t *all = NULL;
 	int r, i2;
 
 	if (cli_wants_help(cli, argc, argv, list_usage))
@@ -276,14 +288,13 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	r = dmaown_groups_from_kernel(t, &g);
 	if (r < 0)
 		return cli_error(cli, "list: %s", strerror(-r));
-	r = build_views(cli, t, g, &v);
+	r = build_views(cli, t, g, &v, &all);
 	if (r < 0) {
 		dmaown_groups_free(g);
 		return cli_error(cli, "list: %s", strerror(-r));
 	}
 	r = cli->json ? list_json(cli, t, g, v) : list_text(cli, t, g, v);
-	for (i = 0; i < g->ngroups; i++)
-		free(v[i].members);
+	free(all);
 	free(v);
 	dmaown_groups_free(g);
 	return r;

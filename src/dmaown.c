@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	if (k == sizeof(commands) / sizeof(commands[0]))
 		fprintf(stderr, "dmaown: unknown command '%s' (see dmaown --help)\n",
 			cmdname);
-	dmaown_topology_free(cli.topo);
+	cli_cleanup(&cli);
 	free(rest);
 	fflush(stdout);
 	if (ferror(stdout) && r == CLI_OK)
