@@ -168,15 +168,29 @@ static void read_resources(struct dmaown_dev *d, const char *dir)
 	free(s);
 }
 
+static int cmp_raw(const void *a, const void *b)
+{
+	const struct src_raw *x = a, *y = b;
+
+	return dmaown_bdf_cmp(x->bdf, y->bdf);
+}
+
+/* c->raw is sorted by address once libpci has read it */
 static const struct src_raw *find_raw(const struct sysfs_ctx *c,
 				      struct dmaown_bdf bdf)
 {
-	size_t i;
+	struct src_raw key = { .bdf = bdf };
 
-	for (i = 0; i < c->nraw; i++)
-		if (!dmaown_bdf_cmp(c->raw[i].bdf, bdf))
-			return &c->raw[i];
-	return NULL;
+	return bsearch(&key, c->raw, c->nraw, sizeof(*c->raw), cmp_raw);
+}
+
+static int cmp_bdf_name(const void *a, const void *b)
+{
+	struct dmaown_bdf x = { 0 }, y = { 0 };
+
+	dmaown_bdf_parse(*(char *const *)a, &x);
+	dmaown_bdf_parse(*(char *const *)b, &y);
+	return dmaown_bdf_cmp(x, y);
 }
 
 static int ident(struct sysfs_ctx *c, const char *dir, uint8_t *cfg)
@@ -521,6 +535,9 @@ int src_load_sysfs(const char *root, struct dmaown_topology **ret,
 	if (r < 0)
 		goto out;
 	c.nraw = (size_t)r;
+	qsort(c.raw, c.nraw, sizeof(*c.raw), cmp_raw);
+	/* add in address order so lookups before finalize are binary */
+	qsort(names, (size_t)n, sizeof(*names), cmp_bdf_name);
 	c.t = dmaown_topology_new();
 	if (!c.t) {
 		r = -ENOMEM;

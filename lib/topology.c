@@ -18,6 +18,7 @@ struct dmaown_topology {
 	struct dmaown_dev *devs;
 	size_t n, cap;
 	bool finalized;
+	bool sorted;		/* records so far are in address order */
 	struct dmaown_host_info host;
 };
 
@@ -181,6 +182,10 @@ int dmaown_topology_add(struct dmaown_topology *t, const struct dmaown_dev *tmpl
 		t->devs = nd;
 		t->cap = ncap;
 	}
+	if (!t->n)
+		t->sorted = true;
+	else if (dmaown_bdf_cmp(t->devs[t->n - 1].bdf, tmpl->bdf) >= 0)
+		t->sorted = false;
 	d = &t->devs[t->n];
 	*d = *tmpl;
 	d->driver = d->driver_override = d->modalias = d->name = NULL;
@@ -235,7 +240,7 @@ int dmaown_topology_find(const struct dmaown_topology *t, struct dmaown_bdf bdf)
 
 	if (!t)
 		return -ENODEV;
-	if (!t->finalized) {
+	if (!t->finalized && !t->sorted) {
 		for (lo = 0; lo < t->n; lo++)
 			if (!dmaown_bdf_cmp(t->devs[lo].bdf, bdf))
 				return (int)lo;
@@ -357,6 +362,7 @@ int dmaown_topology_finalize(struct dmaown_topology *t, struct dmaown_err *err)
 	if (t->n)
 		qsort(t->devs, t->n, sizeof(*t->devs), cmp_dev);
 	t->finalized = true;
+	t->sorted = true;
 	for (i = 1; i < t->n; i++)
 		if (!dmaown_bdf_cmp(t->devs[i - 1].bdf, t->devs[i].bdf)) {
 			r = dmaown_err_set(err, -EEXIST,

@@ -1,8 +1,10 @@
 #!/bin/sh
 # CLI scenarios for dmaown assign/release/recover/explain on fake roots.
-# $1: the mkfake helper; $DMAOWN: the dmaown binary.  Never touches /sys.
+# $1: the mkfake helper, $2: fakesim; $DMAOWN: the dmaown binary.
+# Never touches /sys.
 set -u
 MKFAKE=$1
+FAKESIM=$2
 T=$(mktemp -d "${TMPDIR:-/tmp}/dmaown-cli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -132,6 +134,46 @@ wait $bg || fail "background assign failed: $(cat "$T/bg.out")"
 run --root "$R" release 06:01.0
 expect_rc 0 "release after race"
 [ "$(drivers)" = "$orig" ] || fail "after race: $(drivers)"
+
+# --all: members on pci-stub or a VFIO driver move too; the bridge stays
+fresh
+printf 'bind 06:02.0 pci-stub => ok\n' >"$T/steps"
+"$FAKESIM" -l pci-stub "$R" "$T/steps" >/dev/null || fail "put 06:02.0 on pci-stub"
+orig=$(drivers)
+run --root "$R" assign 06:01.0 --dry-run
+expect_rc 0 "dry run without --all"
+expect_in "$out" "0000:06:02.0  pci-stub   -> pci-stub   stays" "pci-stub member stays without --all"
+run --root "$R" assign 06:01.0 --all --dry-run --json
+expect_rc 0 "dry run --all --json"
+expect_in "$out" '{"bdf":"0000:00:12.0","move":false,"before":"","after":"","why":"bridge"}' "bridge stays with --all"
+expect_in "$out" '{"bdf":"0000:06:02.0","move":true,"before":"pci-stub","after":"vfio-pci","why":"managed-asked"}' "pci-stub member moves with --all"
+run --root "$R" assign 06:01.0 --all
+expect_rc 0 "assign --all"
+[ "$(drivers)" = "0000:06:01.0=vfio-pci:vfio-pci 0000:06:02.0=vfio-pci:vfio-pci 0000:00:12.0=:(null) " ] ||
+	fail "after assign --all: $(drivers)"
+run --root "$R" explain 06:02.0
+expect_rc 0 "explain after assign --all"
+run --root "$R" release 06:01.0
+expect_rc 0 "release after --all"
+[ "$(drivers)" = "$orig" ] || fail "after release of --all: $(drivers) want $orig"
+# a member on a VFIO driver moves to pci-stub with --all
+printf 'bind 06:02.0 vfio-pci => ok\n' >"$T/steps"
+"$FAKESIM" -l vfio-pci "$R" "$T/steps" >/dev/null || fail "put 06:02.0 on vfio-pci"
+orig=$(drivers)
+run --root "$R" assign 06:01.0 --driver pci-stub
+expect_rc 0 "assign to pci-stub without --all"
+[ "$(drivers)" = "0000:06:01.0=pci-stub:pci-stub 0000:06:02.0=vfio-pci:vfio-pci 0000:00:12.0=:(null) " ] ||
+	fail "VFIO member moved without --all: $(drivers)"
+run --root "$R" release 06:01.0
+expect_rc 0 "release pci-stub"
+[ "$(drivers)" = "$orig" ] || fail "after release: $(drivers) want $orig"
+run --root "$R" assign 06:01.0 --driver pci-stub --all
+expect_rc 0 "assign to pci-stub --all"
+[ "$(drivers)" = "0000:06:01.0=pci-stub:pci-stub 0000:06:02.0=pci-stub:pci-stub 0000:00:12.0=:(null) " ] ||
+	fail "after assign --driver pci-stub --all: $(drivers)"
+run --root "$R" release 06:02.0
+expect_rc 0 "release pci-stub --all"
+[ "$(drivers)" = "$orig" ] || fail "after release of pci-stub --all: $(drivers) want $orig"
 
 [ "$fails" = 0 ] && echo "all CLI assign scenarios passed"
 exit $((fails > 0))

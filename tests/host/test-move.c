@@ -292,6 +292,88 @@ static void test_fake_kernel(void **unused)
 	env_fini(&e);
 }
 
+static char *held_file(struct env *e)
+{
+	char path[PATH_MAX], *buf = calloc(1, 256);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.dmaown-fake-held", e->root);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fread(buf, 1, 255, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+static void assert_held(struct env *e, const char *want)
+{
+	char *now = held_file(e);
+
+	assert_string_equal(now, want);
+	free(now);
+}
+
+/* the ownership engine decides: a user-owned group refuses DMA drivers */
+static void test_fake_engine(void **unused)
+{
+	struct dmaown_host *h;
+	struct env e;
+	char drv[64];
+	bool viable, cset;
+
+	(void)unused;
+	env_init(&e);
+	h = host(&e);
+	assert_int_equal(dmaown_host_load_module(h, "vfio-pci"), 0);
+	assert_int_equal(dmaown_host_load_module(h, "pci-stub"), 0);
+	/* no VFIO member: nothing to hold */
+	assert_int_equal(dmaown_host_fake_hold(h, 4), -ENOENT);
+	assert_int_equal(dmaown_host_unbind(h, bdf(G4), "e1000"), 0);
+	assert_int_equal(dmaown_host_set_override(h, bdf(G4), "vfio-pci"), 0);
+	assert_int_equal(dmaown_host_bind(h, bdf(G4), "vfio-pci"), 0);
+	/* 06:02.0 on e1000: owner_cnt 1, the claim says EPERM */
+	assert_int_equal(dmaown_host_fake_hold(h, 4), -EPERM);
+	assert_held(&e, "");
+	assert_int_equal(dmaown_host_unbind(h, bdf("06:02.0"), "e1000"), 0);
+	assert_int_equal(dmaown_host_fake_hold(h, 4), 0);
+	assert_held(&e, "4\n");
+	assert_int_equal(dmaown_host_fake_hold(h, 4), -EBUSY);
+	assert_int_equal(dmaown_host_vfio_viable(h, 4, &viable, &cset), 0);
+	assert_true(viable);
+	assert_true(cset);
+	/* DMA-API driver into the user-owned group: EBUSY, stays driverless */
+	assert_int_equal(dmaown_host_bind(h, bdf("06:02.0"), "e1000"), -EBUSY);
+	assert_int_equal(
+		dmaown_host_driver(h, bdf("06:02.0"), drv, sizeof(drv)), 0);
+	assert_string_equal(drv, "");
+	assert_int_equal(dmaown_host_probe(h, bdf("06:02.0")), -EINVAL);
+	assert_int_equal(
+		dmaown_host_driver(h, bdf("06:02.0"), drv, sizeof(drv)), 0);
+	assert_string_equal(drv, "");
+	/* pci-stub sets driver_managed_dma: fine */
+	assert_int_equal(
+		dmaown_host_set_override(h, bdf("06:02.0"), "pci-stub"), 0);
+	assert_int_equal(dmaown_host_bind(h, bdf("06:02.0"), "pci-stub"), 0);
+	assert_int_equal(
+		dmaown_host_driver(h, bdf("06:02.0"), drv, sizeof(drv)), 0);
+	assert_string_equal(drv, "pci-stub");
+	assert_held(&e, "4\n");
+	/* the last VFIO device goes: the kernel (latest) lets the group go */
+	assert_int_equal(dmaown_host_unbind(h, bdf(G4), "vfio-pci"), 0);
+	assert_held(&e, "");
+	assert_int_equal(dmaown_host_set_override(h, bdf(G4), NULL), 0);
+	assert_int_equal(dmaown_host_bind(h, bdf(G4), "e1000"), 0);
+	assert_int_equal(dmaown_host_fake_unhold(h, 4), -ENOENT);
+	/* not a fake */
+	dmaown_host_free(h);
+	assert_int_equal(dmaown_host_live_new(e.root, &h), 0);
+	assert_int_equal(dmaown_host_fake_hold(h, 4), -EINVAL);
+	dmaown_host_free(h);
+	env_fini(&e);
+}
+
 /* ---- round trip ------------------------------------------------------- */
 
 static void round_trip(const char *driver)
@@ -780,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_record_parse),
 		cmocka_unit_test(test_fake_kernel),
+		cmocka_unit_test(test_fake_engine),
 		cmocka_unit_test(test_round_trip_vfio),
 		cmocka_unit_test(test_round_trip_stub),
 		cmocka_unit_test(test_assign_fail_every_step),

@@ -20,7 +20,9 @@
  *
  *  DIR/.dmaown-fake        marks the tree as fake (content ignored)
  *  DIR/.dmaown-fake-held   IOMMU group numbers, one a line, that a VFIO
- *                          user (say QEMU) holds: user-owned groups
+ *                          user (say QEMU) holds: user-owned groups, if
+ *                          the ownership engine lets the user claim them
+ *                          (see dmaown_host_fake_hold())
  *  DIR/.dmaown-fake-match  "BDF DRIVER" lines: the native driver that
  *                          matches each device (drivers_probe, bind
  *                          without driver_override)
@@ -229,6 +231,22 @@ int dmaown_host_iommu_group(struct dmaown_host *h, struct dmaown_bdf bdf);
  */
 int dmaown_fake_build(const char *dir, const struct dmaown_topology *t,
 		      struct dmaown_err *err);
+
+/**
+ * dmaown_host_fake_hold() - a VFIO user (say QEMU) takes group @group of
+ * a fake root: open /dev/vfio/@group, SET_CONTAINER, SET_IOMMU(TYPE1v2)
+ * in the ownership engine seeded from the tree; on success the group is
+ * listed in .dmaown-fake-held.  Not a host write (not counted, no trace).
+ * Return: 0; -ENOENT unknown group or no member on a VFIO driver; -EBUSY
+ * already held; -EPERM/-EBUSY from the claim; -EINVAL not a fake host.
+ */
+int dmaown_host_fake_hold(struct dmaown_host *h, int group);
+
+/**
+ * dmaown_host_fake_unhold() - the VFIO user closes group @group (it leaves
+ * .dmaown-fake-held).  Return: 0; -ENOENT if not listed; -EINVAL not fake.
+ */
+int dmaown_host_fake_unhold(struct dmaown_host *h, int group);
 
 #ifdef __cplusplus
 }
