@@ -269,6 +269,13 @@ static int m_bind(void *ctx, struct dmaown_bdf bdf, const char *driver)
 	if (dmaown_driver_name_eq(driver, "pcieport") &&
 	    !is_port(dmaown_topology_dev(m->topo, i)))
 		probe = -ENODEV;
+	/*
+	 * vfio_pci_core_register_device() refuses bridges and every other
+	 * non-normal header with -EINVAL (seen on 6.1 and 6.12 in the bench).
+	 */
+	if (dmaown_driver_is_vfio(driver) &&
+	    dmaown_topology_dev(m->topo, i)->header_type != 0)
+		probe = -EINVAL;
 	return dmaown_dev_bind(m->eng, m->dev_id[i], driver, probe);
 }
 

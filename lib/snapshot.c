@@ -324,6 +324,9 @@ static int write_all(struct snap *s)
 		r = copy_file(s, "proc/cmdline");
 	if (!r)
 		r = copy_file(s, "proc/sys/kernel/osrelease");
+	/* IOMMU scopes: which devices an IOMMU covers at all */
+	if (!r)
+		r = copy_file(s, "sys/firmware/acpi/tables/DMAR");
 	if (!r)
 		r = copy_file(s, "sys/firmware/acpi/tables/IVRS");
 	return r;

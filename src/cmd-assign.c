@@ -16,12 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "dmaown/drivers.h"
 #include "dmaown/holders.h"
 #include "dmaown/host.h"
 #include "dmaown/journal.h"
 #include "dmaown/move.h"
+#include "dmaown/p2p.h"
 #include "dmaown/safety.h"
 #include "cli.h"
 
@@ -409,17 +413,167 @@ out:
 	return code;
 }
 
+/* ---- explain ---------------------------------------------------------- */
+
+/* does the journal hold a record of @group?  (read-only check) */
+static bool has_record(struct cli *cli, const struct opts *o, int group)
+{
+	const char *root = strcmp(cli_root(cli), "/") ? cli_root(cli) : "";
+	char path[PATH_MAX];
+
+	if (o->state_dir) {
+		snprintf(path, sizeof(path), "%s/group-%d", o->state_dir,
+			 group);
+		return !access(path, F_OK);
+	}
+	snprintf(path, sizeof(path), "%s/run/dmaown/group-%d", root, group);
+	if (!access(path, F_OK))
+		return true;
+	snprintf(path, sizeof(path), "%s/var/lib/dmaown/group-%d", root,
+		 group);
+	return !access(path, F_OK);
+}
+
+static const char *drv_of(const struct dmaown_dev *d)
+{
+	return d->driver && *d->driver ? d->driver : NULL;
+}
+
+static bool is_bridge_dev(const struct dmaown_dev *d)
+{
+	return d->is_bridge || (d->header_type & 0x7f) == 1 ||
+	       (d->header_type & 0x7f) == 2;
+}
+
+/*
+ * The isolation warnings of the P2P analysis: weaknesses of the kernel's
+ * groups touching @group, and peers outside @group whose requests reach
+ * @idx's BARs below the root complex.  Added to @jw / @jp (JSON) and
+ * printed when @f is set.
+ */
+static int explain_p2p(struct cli *cli, size_t idx, int group,
+		       struct json_object *jw, struct json_object *jp, FILE *f)
+{
+	const struct dmaown_topology *t = cli->topo;
+	struct dmaown_predict_opts po = { 0 };
+	struct dmaown_groups *kg = NULL;
+	struct dmaown_weakness *w = NULL;
+	struct dmaown_p2p *pp = NULL;
+	struct dmaown_p2p_path path;
+	char b[DMAOWN_BDF_STRLEN], m[DMAOWN_BDF_STRLEN], v[DMAOWN_BDF_STRLEN];
+	char fix[256];
+	size_t nw = 0, i, k, n = dmaown_topology_count(t);
+	int r, nwarn = 0;
+
+	dmaown_bdf_format(dmaown_topology_dev(t, idx)->bdf, b);
+	r = dmaown_p2p_new(t, &po, &pp);
+	if (!r)
+		r = dmaown_groups_from_kernel(t, &kg);
+	if (!r)
+		r = dmaown_p2p_weaknesses(pp, kg, &w, &nw);
+	if (r)
+		goto out;
+	for (k = 0; k < nw; k++) {
+		struct json_object *o, *d;
+		bool touches = false;
+
+		for (i = 0; i < w[k].ndevs && !touches; i++)
+			touches = dmaown_topology_dev(t, w[k].devs[i])
+					  ->kernel_group == group;
+		if (!touches)
+			continue;
+		o = json_object_new_object();
+		d = json_object_new_array();
+		json_object_object_add(o, "kind",
+				       json_object_new_string(
+					       dmaown_weak_kind_name(w[k].kind)));
+		json_object_object_add(o, "sentence",
+				       json_object_new_string(w[k].sentence));
+		for (i = 0; i < w[k].ndevs; i++)
+			json_object_array_add(
+				d, json_object_new_string(dmaown_bdf_format(
+					   dmaown_topology_dev(t, w[k].devs[i])
+						   ->bdf,
+					   m)));
+		json_object_object_add(o, "devices", d);
+		json_object_array_add(jw, o);
+		if (f) {
+			fprintf(f, "%s  [%s] %s\n    devices:",
+				nwarn++ ? "" :
+					  "Isolation warnings (P2P analysis):\n",
+				dmaown_weak_kind_name(w[k].kind),
+				w[k].sentence);
+			for (i = 0; i < w[k].ndevs; i++)
+				fprintf(f, " %s",
+					dmaown_bdf_format(
+						dmaown_topology_dev(
+							t, w[k].devs[i])
+							->bdf,
+						m));
+			fprintf(f, "\n");
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct dmaown_dev *x = dmaown_topology_dev(t, i);
+		const char *drv = drv_of(x);
+		struct json_object *o;
+
+		if (i == idx || (group >= 0 && x->kernel_group == group))
+			continue;
+		if (dmaown_p2p_reach(pp, i, idx, &path) != 1)
+			continue;
+		dmaown_bdf_format(x->bdf, m);
+		dmaown_bdf_format(
+			dmaown_topology_dev(t, (size_t)path.via)->bdf, v);
+		/* the peer must not be another user's: same VM, or nobody's */
+		snprintf(fix, sizeof(fix), "dmaown assign %s", m);
+		o = json_object_new_object();
+		json_object_object_add(o, "bdf", json_object_new_string(m));
+		json_object_object_add(o, "driver",
+				       drv ? json_object_new_string(drv) :
+					     NULL);
+		json_object_object_add(o, "group",
+				       json_object_new_int(x->kernel_group));
+		json_object_object_add(
+			o, "kind",
+			json_object_new_string(dmaown_p2p_kind_name(path.kind)));
+		json_object_object_add(o, "via", json_object_new_string(v));
+		json_object_object_add(o, "fix", json_object_new_string(fix));
+		json_object_array_add(jp, o);
+		if (f)
+			fprintf(f,
+				"%s  %s (%s, group %d) can reach %s's BARs without the IOMMU: %s via %s\n"
+				"    Fix: %s   (then give group %d to the same VM as group %d, or to none)\n",
+				nwarn++ ? "" :
+					  "Isolation warnings (P2P analysis):\n",
+				m, drv ? drv : "no driver", x->kernel_group, b,
+				dmaown_p2p_kind_name(path.kind), v, fix,
+				x->kernel_group, group);
+	}
+out:
+	free(w);
+	dmaown_groups_free(kg);
+	dmaown_p2p_free(pp);
+	return r;
+}
+
 int cmd_explain(struct cli *cli, int argc, char **argv)
 {
 	static const char usage[] =
-		"Usage: dmaown explain BDF [--json]\n"
-		"Why BDF's IOMMU group can or cannot be taken by userspace now.\n";
+		"Usage: dmaown explain BDF [--state-dir DIR] [--json]\n"
+		"Why BDF's IOMMU group can or cannot be taken by userspace now,\n"
+		"and how its isolation is weaker than it looks (P2P analysis).\n"
+		"Exit status: 0 usable by userspace now, 1 not, 2 bad input.\n";
+	struct json_object *jo, *jm, *jb, *jh, *jw, *jp;
 	struct dmaown_holder *hs = NULL;
 	const struct dmaown_dev *d;
 	char b[DMAOWN_BDF_STRLEN], m[DMAOWN_BDF_STRLEN];
+	char reason[512] = "", fix[512] = "";
+	const char *own;
 	struct opts o;
 	size_t i;
-	int idx, nblock = 0, nh, k;
+	int idx, nblock = 0, nh, k, nheld = 0, group, r;
+	bool usable;
 	FILE *f = cli->out;
 
 	if (cli_wants_help(cli, argc, argv, usage))
@@ -430,44 +584,65 @@ int cmd_explain(struct cli *cli, int argc, char **argv)
 	if (idx < 0)
 		return CLI_ERR;
 	d = dmaown_topology_dev(cli->topo, (size_t)idx);
+	own = drv_of(d);
+	group = d->kernel_group;
 	dmaown_bdf_format(d->bdf, b);
-	if (d->kernel_group < 0) {
-		if (o.json)
-			fprintf(f,
-				"{\"schema\":1,\"bdf\":\"%s\",\"group\":-1,\"viable\":false,\"reason\":\"no IOMMU group\"}\n",
-				b);
-		else
-			fprintf(f,
-				"%s has no IOMMU group: the kernel has no IOMMU isolating it, so VFIO cannot take it.\n"
-				"Enable the IOMMU (intel_iommu=on or amd_iommu=on on the kernel command line, and VT-d/AMD-Vi in firmware), reboot, then `dmaown explain %s`.\n",
-				b, b);
-		return CLI_NO;
+	jo = json_object_new_object();
+	jm = json_object_new_array();
+	jb = json_object_new_array();
+	jh = json_object_new_array();
+	jw = json_object_new_array();
+	jp = json_object_new_array();
+	json_object_object_add(jo, "schema", json_object_new_int(1));
+	json_object_object_add(jo, "bdf", json_object_new_string(b));
+	json_object_object_add(jo, "group", json_object_new_int(group));
+	json_object_object_add(jo, "driver",
+			       own ? json_object_new_string(own) : NULL);
+	if (group < 0) {
+		snprintf(reason, sizeof(reason),
+			 "%s has no IOMMU group: the kernel has no IOMMU isolating it, so VFIO cannot take it",
+			 b);
+		snprintf(fix, sizeof(fix),
+			 "enable the IOMMU (intel_iommu=on or amd_iommu=on on the kernel command line, and VT-d/AMD-Vi in firmware), reboot, then `dmaown explain %s`",
+			 b);
+		if (!o.json)
+			fprintf(f, "%s.\nFix: %s\n", reason, fix);
+		json_object_object_add(jo, "viable",
+				       json_object_new_boolean(false));
+		goto p2p;
 	}
-	if (o.json)
-		fprintf(f,
-			"{\"schema\":1,\"bdf\":\"%s\",\"group\":%d,\"members\":[",
-			b, d->kernel_group);
-	else
+	if (!o.json)
 		fprintf(f,
 			"%s is in IOMMU group %d; userspace can take the group only when no member is bound to a DMA-API driver:\n",
-			b, d->kernel_group);
-	for (i = 0, k = 0; i < dmaown_topology_count(cli->topo); i++) {
+			b, group);
+	for (i = 0; i < dmaown_topology_count(cli->topo); i++) {
 		const struct dmaown_dev *x = dmaown_topology_dev(cli->topo, i);
-		const char *drv = x->driver && *x->driver ? x->driver : NULL;
+		const char *drv = drv_of(x);
 		bool blocks = drv && !dmaown_driver_managed_dma(drv);
+		struct json_object *e;
 
-		if (x->kernel_group != d->kernel_group)
+		if (x->kernel_group != group)
 			continue;
 		dmaown_bdf_format(x->bdf, m);
-		nblock += blocks;
-		if (o.json) {
-			fprintf(f,
-				"%s{\"bdf\":\"%s\",\"driver\":%s%s%s,\"blocks\":%s}",
-				k++ ? "," : "", m, drv ? "\"" : "",
-				drv ? drv : "null", drv ? "\"" : "",
-				blocks ? "true" : "false");
-			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "bdf", json_object_new_string(m));
+		json_object_object_add(e, "driver",
+				       drv ? json_object_new_string(drv) :
+					     NULL);
+		json_object_object_add(e, "blocks",
+				       json_object_new_boolean(blocks));
+		json_object_array_add(jm, e);
+		if (blocks) {
+			json_object_array_add(jb, json_object_get(e));
+			k = (int)strlen(reason);
+			if (k < (int)sizeof(reason))
+				snprintf(reason + k, sizeof(reason) - (size_t)k,
+					 "%s%s is bound to %s (a DMA-API driver)",
+					 nblock ? "; " : "", m, drv);
+			nblock++;
 		}
+		if (o.json)
+			continue;
 		if (blocks)
 			fprintf(f,
 				"  %s  %-10s BLOCKS: %s uses the kernel DMA API (owner_cnt > 0)\n",
@@ -480,36 +655,90 @@ int cmd_explain(struct cli *cli, int argc, char **argv)
 				       "VFIO driver" :
 				       "driver_managed_dma driver");
 	}
+	json_object_object_add(jo, "members", jm);
+	json_object_object_add(jo, "blockers", jb);
+	json_object_object_add(jo, "viable",
+			       json_object_new_boolean(!nblock));
 	nh = dmaown_vfio_holders(cli_root(cli), &hs);
-	if (o.json) {
-		fprintf(f, "],\"viable\":%s,\"holders\":[",
-			nblock ? "false" : "true");
-		for (k = 0; k < nh; k++)
-			if (hs[k].group == d->kernel_group)
-				fprintf(f, "{\"pid\":%d,\"comm\":\"%s\"}",
-					(int)hs[k].pid, hs[k].comm);
-		fprintf(f, "],\"fix\":%s%s%s}\n",
-			nblock ? "\"dmaown assign " : "", nblock ? b : "null",
-			nblock ? "\"" : "");
-		free(hs);
-		return nblock ? CLI_NO : CLI_OK;
-	}
-	for (k = 0; k < nh; k++)
-		if (hs[k].group == d->kernel_group)
+	for (k = 0; k < nh; k++) {
+		struct json_object *e;
+
+		if (hs[k].group != group)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "pid",
+				       json_object_new_int((int)hs[k].pid));
+		json_object_object_add(e, "comm",
+				       json_object_new_string(hs[k].comm));
+		json_object_array_add(jh, e);
+		if (!o.json)
 			fprintf(f,
 				"group %d is held open by pid %d (%s) through /dev/vfio/%d\n",
-				d->kernel_group, (int)hs[k].pid, hs[k].comm,
-				d->kernel_group);
+				group, (int)hs[k].pid, hs[k].comm, group);
+		if (!nheld++)
+			snprintf(fix, sizeof(fix),
+				 "stop pid %d (%s), which holds /dev/vfio/%d, then `dmaown explain %s`",
+				 (int)hs[k].pid, hs[k].comm, group, b);
+	}
 	free(hs);
 	if (nblock) {
+		/* a pci-stub BDF would stay there without --all */
+		snprintf(fix, sizeof(fix), "dmaown assign %s%s", b,
+			 own && !is_bridge_dev(d) && !dmaown_driver_is_vfio(own) &&
+					 dmaown_driver_managed_dma(own) ?
+				 " --all" :
+				 "");
+		if (!o.json)
+			fprintf(f,
+				"Not viable: QEMU would say \"group %d is not viable\".\n"
+				"Fix: %s   (moves every blocking member to vfio-pci and back with `dmaown release %s`)\n",
+				group, fix, b);
+	} else if (nheld) {
+		snprintf(reason, sizeof(reason),
+			 "group %d is viable but in use by another process",
+			 group);
+		if (!o.json)
+			fprintf(f, "Viable but in use: %s.\nFix: %s\n", reason,
+				fix);
+	} else if (!is_bridge_dev(d) && !(own && dmaown_driver_is_vfio(own))) {
+		snprintf(reason, sizeof(reason),
+			 "group %d is viable, but %s %s%s, not a VFIO driver: there is no VFIO device to open",
+			 group, b, own ? "is on " : "has no driver",
+			 own ? own : "");
+		if (has_record(cli, &o, group))
+			snprintf(fix, sizeof(fix),
+				 "dmaown release %s && dmaown assign %s",
+				 b, b);
+		else
+			snprintf(fix, sizeof(fix), "dmaown assign %s%s", b,
+				 own ? " --all" : "");
+		if (!o.json)
+			fprintf(f, "Viable, but not usable yet: %s.\nFix: %s\n",
+				reason, fix);
+	} else if (!o.json) {
 		fprintf(f,
-			"Not viable: QEMU would say \"group %d is not viable\".\n"
-			"Fix: dmaown assign %s   (moves every blocking member to vfio-pci and back with `dmaown release %s`)\n",
-			d->kernel_group, b, b);
-		return CLI_NO;
+			"Viable: no member uses the kernel DMA API; VFIO can claim group %d.\n",
+			group);
 	}
-	fprintf(f,
-		"Viable: no member uses the kernel DMA API; VFIO can claim group %d.\n",
-		d->kernel_group);
-	return CLI_OK;
+p2p:
+	usable = group >= 0 && !*fix;
+	r = explain_p2p(cli, (size_t)idx, group, jw, jp, o.json ? NULL : f);
+	if (r < 0)
+		cli_warn(cli, "explain: P2P analysis failed: %s",
+			 strerror(-r));
+	json_object_object_add(jo, "holders", jh);
+	json_object_object_add(jo, "usable", json_object_new_boolean(usable));
+	json_object_object_add(jo, "reason",
+			       *reason ? json_object_new_string(reason) :
+					 NULL);
+	json_object_object_add(jo, "fix",
+			       *fix ? json_object_new_string(fix) : NULL);
+	json_object_object_add(jo, "warnings", jw);
+	json_object_object_add(jo, "peers", jp);
+	if (o.json)
+		fprintf(f, "%s\n",
+			json_object_to_json_string_ext(jo,
+						       JSON_C_TO_STRING_PLAIN));
+	json_object_put(jo);
+	return usable ? CLI_OK : CLI_NO;
 }

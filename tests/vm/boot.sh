@@ -18,7 +18,7 @@ die() {
 	exit 1
 }
 
-kdir= initrd= iommu= topo= conf= out=
+kdir='' initrd='' iommu='' topo='' conf='' out=''
 while getopts k:r:i:t:c:o: opt; do
 	case $opt in
 	k) kdir=$OPTARG ;;
@@ -67,7 +67,9 @@ set -- -device "$iommu_dev"
 while IFS= read -r line || [ -n "$line" ]; do
 	line=${line%%#*}
 	line=$(echo "$line" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-	[ -n "$line" ] && set -- "$@" -device "$line"
+	if [ -n "$line" ]; then
+		set -- "$@" -device "$line"
+	fi
 done <"$topo"
 
 append="console=ttyS0 $iommu_arg panic=-1 loglevel=4 nvme_core.admin_timeout=5 ${DMAOWN_VM_APPEND:-}"

@@ -13,8 +13,9 @@
 #   sim SCRIPT      run `dmaown sim --live /dmaown/scripts/SCRIPT`
 #   dmesg           emit the kernel log
 # Each result is printed between "==DMAOWN-BEGIN KIND NAME==" and
-# "==DMAOWN-END KIND NAME RC==" on the console.
-set -u
+# "==DMAOWN-END KIND NAME RC==" on the console.  A failing action is
+# reported through its RC and never stops the actions after it.
+set -eu
 
 conf=${1:?usage: guest-run.sh RUNCONF}
 
@@ -36,7 +37,9 @@ do_groups() {
 		[ -d "$g" ] || continue
 		printf '%s:' "${g##*/}"
 		for d in "$g"/devices/*; do
-			[ -e "$d" ] && printf ' %s' "${d##*/}"
+			if [ -e "$d" ]; then
+				printf ' %s' "${d##*/}"
+			fi
 		done
 		echo
 	done
@@ -51,21 +54,25 @@ do_snapshot() {
 	if have_dmaown && dmaown snapshot "$snap" >/tmp/snap.log 2>&1; then
 		how=dmaown
 	else
-		[ -f /tmp/snap.log ] && have_dmaown &&
+		if have_dmaown && [ -f /tmp/snap.log ]; then
 			sed 's/^/snapshot: /' /tmp/snap.log
+		fi
 		rm -rf "$snap"
-		sh /dmaown/guest-snapshot.sh "$snap" /
+		sh /dmaown/guest-snapshot.sh "$snap" / ||
+			echo "==DMAOWN-WARN== guest-snapshot.sh failed"
 	fi
 	mkdir -p "$snap/.bench"
 	echo "$how" >"$snap/.bench/snapshot-by"
 	if have_dmaown; then
+		rc=0
 		dmaown predict --json >"$snap/.bench/predict.json" \
-			2>"$snap/.bench/predict.err"
-		echo $? >"$snap/.bench/predict.rc"
+			2>"$snap/.bench/predict.err" || rc=$?
+		echo "$rc" >"$snap/.bench/predict.rc"
 	fi
 	begin snapshot "$name"
-	(cd "$snap" && tar czf - .) | base64
-	end snapshot "$name" $?
+	rc=0
+	(cd "$snap" && tar czf - .) | base64 || rc=$?
+	end snapshot "$name" "$rc"
 }
 
 do_sim() {
@@ -73,8 +80,8 @@ do_sim() {
 	begin sim "$script"
 	rc=127
 	if have_dmaown; then
-		dmaown sim --live "/dmaown/scripts/$script" 2>&1
-		rc=$?
+		rc=0
+		dmaown sim --live "/dmaown/scripts/$script" 2>&1 || rc=$?
 	else
 		echo "dmaown is not in the initramfs"
 	fi
@@ -84,7 +91,11 @@ do_sim() {
 while read -r action arg; do
 	case $action in
 	'' | '#'*) ;;
-	sh) begin sh "setup"; sh -c "$arg" 2>&1; end sh setup $? ;;
+	sh)
+		begin sh setup
+		rc=0
+		sh -c "$arg" 2>&1 || rc=$?
+		end sh setup "$rc" ;;
 	groups) do_groups ;;
 	snapshot) do_snapshot "$arg" ;;
 	sim) do_sim "$arg" ;;

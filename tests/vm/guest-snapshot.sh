@@ -42,19 +42,25 @@ for link in "$src"/sys/bus/pci/devices/*; do
 		cat "$link/$f" >"$dir/$f" 2>/dev/null || rm -f "$dir/$f"
 	done
 	for l in $LINKS; do
-		[ -L "$link/$l" ] && ln -s "$(readlink "$link/$l")" "$dir/$l"
+		if [ -L "$link/$l" ]; then
+			ln -s "$(readlink "$link/$l")" "$dir/$l"
+		fi
 	done
 done
 
 for drv in "$src"/sys/bus/pci/drivers/*; do
-	[ -d "$drv" ] && mkdir -p "$dest/sys/bus/pci/drivers/${drv##*/}"
+	if [ -d "$drv" ]; then
+		mkdir -p "$dest/sys/bus/pci/drivers/${drv##*/}"
+	fi
 done
 
 for g in "$src"/sys/kernel/iommu_groups/*; do
 	[ -d "$g" ] || continue
 	n=${g##*/}
 	mkdir -p "$dest/sys/kernel/iommu_groups/$n/devices"
-	[ -f "$g/type" ] && cat "$g/type" >"$dest/sys/kernel/iommu_groups/$n/type"
+	if [ -f "$g/type" ]; then
+		cat "$g/type" >"$dest/sys/kernel/iommu_groups/$n/type"
+	fi
 	for d in "$g"/devices/*; do
 		[ -L "$d" ] || continue
 		ln -s "$(readlink "$d")" \

@@ -24,7 +24,7 @@ die() {
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
-kdir= out= build= scripts=$here/scripts
+kdir='' out='' build='' scripts=$here/scripts
 while getopts k:o:b:s: opt; do
 	case $opt in
 	k) kdir=$OPTARG ;;

@@ -138,7 +138,7 @@ if [ "${1:-}" = "--job" ]; then
 fi
 
 # ---- the driver -------------------------------------------------------------
-mode=quick build= out= jobs=2 save= snaponly= only=
+mode=quick build='' out='' jobs=2 save='' snaponly='' only=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) mode=quick ;;
