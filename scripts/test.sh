@@ -6,7 +6,7 @@
 #
 #   scripts/test.sh            everything (what .ci/run runs)
 #   scripts/test.sh --no-vm    skip the QEMU bench (developer loop)
-set -u
+set -u -o pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
 BUILD=${DMAOWN_BUILD:-$SRC/build-ci}
@@ -86,7 +86,7 @@ fi
 
 if [ "$VM" = 1 ] && [ -x tests/vm/run-bench.sh ]; then
 	stage "real-kernel bench (quick)"
-	if tests/vm/run-bench.sh --quick --build "$BUILD" 2>&1 | tee "$BUILD/vm.log"; then
+	if tests/vm/run-bench.sh --quick -b "$BUILD" 2>&1 | tee "$BUILD/vm.log"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
