@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
@@ -248,6 +250,18 @@ const char *dmaown_host_name(const struct dmaown_host *h)
 const char *dmaown_host_root(const struct dmaown_host *h)
 {
 	return h->root;
+}
+
+bool dmaown_host_can_change(const struct dmaown_host *h)
+{
+	char path[PATH_MAX];
+	struct statfs sfs;
+
+	if (dmaown_host_is_fake(h))
+		return true;
+	/* a live actuator writes only into a real sysfs, never a snapshot */
+	snprintf(path, sizeof(path), "%s/sys", h->root);
+	return statfs(path, &sfs) == 0 && sfs.f_type == SYSFS_MAGIC;
 }
 
 bool dmaown_host_is_fake(const struct dmaown_host *h)

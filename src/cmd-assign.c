@@ -218,6 +218,28 @@ static int finish(struct cli *cli, int r, struct dmaown_move_report *rep,
 	return code;
 }
 
+/*
+ * The actuator for --root: a fake tree, or the live sysfs.  A snapshot
+ * directory is never changed: only a dry run may look at it.
+ */
+static int open_host(struct cli *cli, bool will_write, struct dmaown_host **ret)
+{
+	int r = dmaown_host_open(cli_root(cli), ret);
+
+	if (r < 0) {
+		cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
+		return r;
+	}
+	if (will_write && !dmaown_host_can_change(*ret)) {
+		cli_error(cli, "%s is not a live sysfs (a snapshot?): nothing can be changed there; use --dry-run to see the plan",
+			  cli_root(cli));
+		dmaown_host_free(*ret);
+		*ret = NULL;
+		return -EROFS;
+	}
+	return 0;
+}
+
 int cmd_assign(struct cli *cli, int argc, char **argv)
 {
 	static const char usage[] =
@@ -242,9 +264,9 @@ int cmd_assign(struct cli *cli, int argc, char **argv)
 	idx = cli_find_dev(cli, o.bdf);
 	if (idx < 0)
 		return CLI_ERR;
-	r = dmaown_host_open(cli_root(cli), &h);
+	r = open_host(cli, !o.dry_run, &h);
 	if (r < 0)
-		return cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
+		return CLI_ERR;
 	if (open_state(cli, &o, !o.dry_run, &s))
 		goto out;
 	ao.driver = o.driver;
@@ -322,9 +344,9 @@ int cmd_release(struct cli *cli, int argc, char **argv)
 	if (group < 0)
 		return cli_error(
 			cli, "%s has no IOMMU group; nothing to release", b);
-	r = dmaown_host_open(cli_root(cli), &h);
+	r = open_host(cli, !o.dry_run, &h);
 	if (r < 0)
-		return cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
+		return CLI_ERR;
 	if (open_state(cli, &o, !o.dry_run, &s))
 		goto out;
 	r = dmaown_state_load(s, group, &rec, &err);
@@ -392,9 +414,9 @@ int cmd_recover(struct cli *cli, int argc, char **argv)
 		return CLI_OK;
 	if (parse_opts(cli, argc, argv, &o, false))
 		return CLI_ERR;
-	r = dmaown_host_open(cli_root(cli), &h);
+	r = open_host(cli, true, &h);
 	if (r < 0)
-		return cli_error(cli, "%s: %s", cli_root(cli), strerror(-r));
+		return CLI_ERR;
 	if (open_state(cli, &o, true, &s))
 		goto out;
 	r = dmaown_move_recover(h, s, &rep, &done, &err);

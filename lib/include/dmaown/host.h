@@ -129,6 +129,13 @@ const char *dmaown_host_name(const struct dmaown_host *h);
 /** dmaown_host_root() - the root directory the actuator works under */
 const char *dmaown_host_root(const struct dmaown_host *h);
 
+/**
+ * dmaown_host_can_change() - true if writes reach a kernel: the fake
+ * actuator, or a live one whose ROOT/sys is a mounted sysfs.  A snapshot
+ * directory is never written.
+ */
+bool dmaown_host_can_change(const struct dmaown_host *h);
+
 /** dmaown_host_is_fake() - true for the fake actuator */
 bool dmaown_host_is_fake(const struct dmaown_host *h);
 
