@@ -88,7 +88,12 @@ struct pstate {
 	uint8_t *busbad; /* spec: USP whose internal bus is non-isolated */
 };
 
+/* predict_why() @hier bits: some member's parent link was ... */
+#define WHY_HIER_INFERRED 0x1	/* inferred from bus numbers */
+#define WHY_HIER_UNKNOWN 0x2	/* not known at all */
+
 /* the one-line reason of the component rooted at @r (example member @m) */
-char *predict_why(struct pstate *s, int r, int m, int nmembers);
+char *predict_why(struct pstate *s, int r, int m, int nmembers,
+		  unsigned int hier);
 
 #endif

@@ -14,6 +14,8 @@ struct dmaown_host {
 	unsigned long nwrites;	/* write attempts so far */
 	dmaown_host_trace_fn trace;
 	void *trace_ctx;
+	bool test_stop;		/* DMAOWN_TEST_STOP_AFTER given (live only) */
+	unsigned long test_stop_after;
 };
 
 /* plain file primitives relative to h->rootfd */

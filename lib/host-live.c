@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * host-live.c - the live backend of step scripts: real sysfs writes and
- * VFIO ioctls, every path relative to a root directory.
+ * VFIO ioctls, every path relative to a root directory.  Device and
+ * driver writes and reads are the host actuator's (lib/host.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +19,8 @@
 #include <linux/vfio.h>
 
 #include "dmaown/host-live.h"
+#include "dmaown/host.h"
+#include "host-internal.h"
 
 struct live_hold {
 	int group;		/* IOMMU group number */
@@ -27,8 +30,14 @@ struct live_hold {
 	struct dmaown_bdf *members;
 };
 
+/*
+ * Driver links, driver_override, bind and unbind, IOMMU group links and
+ * VFIO_GROUP_GET_STATUS go through the host actuator (dmaown/host.h),
+ * the same code `dmaown assign` uses; only the VFIO hold (container and
+ * group descriptors kept open), remove and rescan live here.
+ */
 struct dmaown_sim_live {
-	int rootfd;
+	struct dmaown_host *host;	/* also its rootfd, for dev/vfio */
 	struct live_hold *holds;
 	size_t nholds;
 	struct dmaown_bdf *removed;	/* devices this backend removed */
@@ -36,162 +45,64 @@ struct dmaown_sim_live {
 };
 
 #define LIVE_PATH_MAX 512
-#define PCI_DEVICES "sys/bus/pci/devices"
-#define PCI_DRIVERS "sys/bus/pci/drivers"
-
-static int dev_path(char *buf, struct dmaown_bdf bdf, const char *attr)
-{
-	char name[DMAOWN_BDF_STRLEN];
-	int n;
-
-	dmaown_bdf_format(bdf, name);
-	if (attr)
-		n = snprintf(buf, LIVE_PATH_MAX, PCI_DEVICES "/%s/%s", name,
-			     attr);
-	else
-		n = snprintf(buf, LIVE_PATH_MAX, PCI_DEVICES "/%s", name);
-	return n < 0 || n >= LIVE_PATH_MAX ? -ENAMETOOLONG : 0;
-}
-
-/* one write(2) of @value to @path; the kernel's errno comes back as is */
-static int live_write(struct dmaown_sim_live *l, const char *path,
-		      const char *value)
-{
-	size_t len = strlen(value);
-	ssize_t n;
-	int fd, r = 0;
-
-	fd = openat(l->rootfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, len);
-	if (n < 0)
-		r = -errno;
-	else if ((size_t)n != len)
-		r = -EIO;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	return r;
-}
 
 static int dev_exists(struct dmaown_sim_live *l, struct dmaown_bdf bdf)
 {
-	char path[LIVE_PATH_MAX];
+	char path[LIVE_PATH_MAX], name[DMAOWN_BDF_STRLEN];
 	int r;
 
-	r = dev_path(path, bdf, NULL);
-	if (r < 0)
-		return r;
-	if (faccessat(l->rootfd, path, F_OK, 0) < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
-	return 0;
-}
-
-/* last component of the symlink DEVICE/@attr into @buf; -ENOENT if none */
-static int dev_link(struct dmaown_sim_live *l, struct dmaown_bdf bdf,
-		    const char *attr, char *buf, size_t len)
-{
-	char path[LIVE_PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-	int r;
-
-	r = dev_exists(l, bdf);
-	if (r < 0)
-		return r;
-	r = dev_path(path, bdf, attr);
-	if (r < 0)
-		return r;
-	n = readlinkat(l->rootfd, path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (strlen(base) >= len)
-		return -ENAMETOOLONG;
-	strcpy(buf, base);
-	return 0;
-}
-
-static int dev_group(struct dmaown_sim_live *l, struct dmaown_bdf bdf)
-{
-	char buf[32], *end;
-	long g;
-	int r;
-
-	r = dev_link(l, bdf, "iommu_group", buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	errno = 0;
-	g = strtol(buf, &end, 10);
-	if (errno || *end || end == buf || g < 0 || g > INT_MAX)
-		return -EINVAL;
-	return (int)g;
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s",
+		 dmaown_bdf_format(bdf, name));
+	r = host_file_exists(l->host, path);
+	return r == -ENOENT ? -ENODEV : r;
 }
 
 static int live_get_driver(void *ctx, struct dmaown_bdf bdf, char *buf,
 			   size_t len)
 {
-	int r;
+	struct dmaown_sim_live *l = ctx;
 
 	if (len == 0)
 		return -EINVAL;
-	r = dev_link(ctx, bdf, "driver", buf, len);
-	if (r == -ENOENT) {
-		buf[0] = '\0';
-		return 0;
-	}
-	return r;
+	return dmaown_host_driver(l->host, bdf, buf, len);
 }
 
 static int live_unbind(void *ctx, struct dmaown_bdf bdf)
 {
 	struct dmaown_sim_live *l = ctx;
-	char drv[DMAOWN_DRIVER_NAME_MAX], path[LIVE_PATH_MAX];
-	char name[DMAOWN_BDF_STRLEN];
+	char drv[DMAOWN_DRIVER_NAME_MAX];
 	int r;
 
-	r = live_get_driver(l, bdf, drv, sizeof(drv));
+	r = dmaown_host_driver(l->host, bdf, drv, sizeof(drv));
 	if (r < 0)
 		return r;
 	if (!drv[0])
 		return 0;
-	r = dev_path(path, bdf, "driver/unbind");
-	if (r < 0)
-		return r;
-	return live_write(l, path, dmaown_bdf_format(bdf, name));
+	return dmaown_host_unbind(l->host, bdf, drv);
 }
 
 static int live_bind(void *ctx, struct dmaown_bdf bdf, const char *driver)
 {
 	struct dmaown_sim_live *l = ctx;
-	char path[LIVE_PATH_MAX], name[DMAOWN_BDF_STRLEN];
-	int n, r;
+	int r;
 
 	if (!driver || !driver[0] || strchr(driver, '/'))
 		return -EINVAL;
 	r = dev_exists(l, bdf);
 	if (r < 0)
 		return r;
-	n = snprintf(path, sizeof(path), PCI_DRIVERS "/%s", driver);
-	if (n < 0 || n >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	if (faccessat(l->rootfd, path, F_OK, 0) < 0)
-		return -errno;	/* -ENOENT: driver not loaded */
+	r = dmaown_host_driver_loaded(l->host, driver);
+	if (r < 0)
+		return r;
+	if (!r)
+		return -ENOENT;	/* driver not loaded */
 	r = live_unbind(l, bdf);
 	if (r < 0)
 		return r;
-	r = dev_path(path, bdf, "driver_override");
+	r = dmaown_host_set_override(l->host, bdf, driver);
 	if (r < 0)
 		return r;
-	r = live_write(l, path, driver);
-	if (r < 0)
-		return r;
-	n = snprintf(path, sizeof(path), PCI_DRIVERS "/%s/bind", driver);
-	if (n < 0 || n >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	return live_write(l, path, dmaown_bdf_format(bdf, name));
+	return dmaown_host_bind(l->host, bdf, driver);
 }
 
 /* the members of group @g as sysfs lists them now (best effort) */
@@ -205,7 +116,7 @@ static void read_members(struct dmaown_sim_live *l, struct live_hold *h)
 
 	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices",
 		 h->group);
-	fd = openat(l->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(l->host->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	dir = fdopendir(fd);
@@ -244,15 +155,16 @@ static int live_hold(void *ctx, struct dmaown_bdf bdf)
 	char path[LIVE_PATH_MAX];
 	int r;
 
-	r = dev_group(l, bdf);
+	r = dmaown_host_iommu_group(l->host, bdf);
 	if (r < 0)
 		return r;
 	h.group = r;
 	snprintf(path, sizeof(path), "dev/vfio/%d", h.group);
-	h.group_fd = openat(l->rootfd, path, O_RDWR | O_CLOEXEC);
+	h.group_fd = openat(l->host->rootfd, path, O_RDWR | O_CLOEXEC);
 	if (h.group_fd < 0)
 		return -errno;
-	h.container_fd = openat(l->rootfd, "dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	h.container_fd =
+		openat(l->host->rootfd, "dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (h.container_fd < 0) {
 		r = -errno;
 		goto fail;
@@ -299,7 +211,7 @@ static int live_release(void *ctx, struct dmaown_bdf bdf)
 	int group;
 
 	/* a removed device names its group through the members seen at hold */
-	group = dev_group(l, bdf);
+	group = dmaown_host_iommu_group(l->host, bdf);
 	if (group < 0)
 		group = -1;
 	while (i < l->nholds) {
@@ -318,49 +230,45 @@ static int live_get_viable(void *ctx, struct dmaown_bdf bdf, bool *ret)
 {
 	struct dmaown_sim_live *l = ctx;
 	struct vfio_group_status st = { .argsz = sizeof(st) };
-	char path[LIVE_PATH_MAX];
-	int fd = -1, r;
 	size_t i;
+	int g, r;
 
 	*ret = false;
-	r = dev_group(l, bdf);
-	if (r == -ENOENT)
+	g = dmaown_host_iommu_group(l->host, bdf);
+	if (g == -ENOENT)
 		return 0;	/* no IOMMU group: nothing to be viable */
-	if (r < 0)
-		return r;
-	for (i = 0; i < l->nholds; i++)
-		if (l->holds[i].group == r)
-			fd = l->holds[i].group_fd;
-	if (fd < 0) {
-		snprintf(path, sizeof(path), "dev/vfio/%d", r);
-		fd = openat(l->rootfd, path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			return errno == ENOENT ? 0 : -errno;
-		r = ioctl(fd, VFIO_GROUP_GET_STATUS, &st) < 0 ? -errno : 0;
-		close(fd);
-	} else {
-		r = ioctl(fd, VFIO_GROUP_GET_STATUS, &st) < 0 ? -errno : 0;
+	if (g < 0)
+		return g;
+	/* a held group cannot be opened twice: ask through our descriptor */
+	for (i = 0; i < l->nholds; i++) {
+		if (l->holds[i].group != g)
+			continue;
+		if (ioctl(l->holds[i].group_fd, VFIO_GROUP_GET_STATUS, &st) < 0)
+			return -errno;
+		*ret = st.flags & VFIO_GROUP_FLAGS_VIABLE;
+		return 0;
 	}
-	if (r < 0)
-		return r;
-	*ret = st.flags & VFIO_GROUP_FLAGS_VIABLE;
-	return 0;
+	r = dmaown_host_vfio_viable(l->host, g, ret, NULL);
+	if (r == -ENOENT) {
+		*ret = false;	/* no dev/vfio/N: no member on a VFIO driver */
+		return 0;
+	}
+	return r;
 }
 
 static int live_remove(void *ctx, struct dmaown_bdf bdf)
 {
 	struct dmaown_sim_live *l = ctx;
 	struct dmaown_bdf *rm;
-	char path[LIVE_PATH_MAX];
+	char path[LIVE_PATH_MAX], name[DMAOWN_BDF_STRLEN];
 	int r;
 
 	r = dev_exists(l, bdf);
 	if (r < 0)
 		return r;
-	r = dev_path(path, bdf, "remove");
-	if (r < 0)
-		return r;
-	r = live_write(l, path, "1");
+	snprintf(path, sizeof(path), "sys/bus/pci/devices/%s/remove",
+		 dmaown_bdf_format(bdf, name));
+	r = host_file_write(l->host, path, "1");
 	if (r < 0)
 		return r;
 	rm = realloc(l->removed, (l->nremoved + 1) * sizeof(*rm));
@@ -373,7 +281,9 @@ static int live_remove(void *ctx, struct dmaown_bdf bdf)
 
 static int live_rescan(void *ctx)
 {
-	return live_write(ctx, "sys/bus/pci/rescan", "1");
+	struct dmaown_sim_live *l = ctx;
+
+	return host_file_write(l->host, "sys/bus/pci/rescan", "1");
 }
 
 static int live_lookup(void *ctx, struct dmaown_bdf bdf)
@@ -391,15 +301,15 @@ int dmaown_sim_live_new(const char *root, struct dmaown_sim_live **ret,
 			struct dmaown_err *err)
 {
 	struct dmaown_sim_live *l;
+	int r;
 
 	*ret = NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return dmaown_err_set(err, -ENOMEM, "out of memory");
-	l->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (l->rootfd < 0) {
-		int r = -errno;
-
+	/* the live actuator even on a fake tree: these are raw writes */
+	r = dmaown_host_live_new(root, &l->host);
+	if (r < 0) {
 		free(l);
 		return dmaown_err_set(err, r, "%s: %s", root, strerror(-r));
 	}
@@ -417,7 +327,7 @@ void dmaown_sim_live_free(struct dmaown_sim_live *l)
 		hold_close(&l->holds[i]);
 	free(l->holds);
 	free(l->removed);
-	close(l->rootfd);
+	dmaown_host_free(l->host);
 	free(l);
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,23 @@ static const struct dmaown_host_ops live_ops = {
 	.vfio_group_status = live_vfio_group_status,
 };
 
+/* the test hook of dmaown/host.h: DMAOWN_TEST_STOP_AFTER=N */
+static void test_stop_init(struct dmaown_host *h)
+{
+	const char *v = getenv("DMAOWN_TEST_STOP_AFTER");
+	unsigned long n;
+	char *end;
+
+	if (!v || !*v)
+		return;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || v[0] == '-')
+		return;
+	h->test_stop = true;
+	h->test_stop_after = n;
+}
+
 int dmaown_host_live_new(const char *root, struct dmaown_host **ret)
 {
 	struct dmaown_host *h;
@@ -216,6 +234,7 @@ int dmaown_host_live_new(const char *root, struct dmaown_host **ret)
 		free(h);
 		return r;
 	}
+	test_stop_init(h);
 	*ret = h;
 	return 0;
 }
@@ -283,16 +302,26 @@ void dmaown_host_set_trace(struct dmaown_host *h, dmaown_host_trace_fn fn,
 
 /* ---- device-level helpers --------------------------------------------- */
 
+/* stop this process when @n host writes are done (test hook) */
+static void test_stop(const struct dmaown_host *h, unsigned long n)
+{
+	if (h->test_stop && h->test_stop_after == n)
+		raise(SIGSTOP);
+}
+
 /* every host write goes through here: count, act, trace */
 static int host_write(struct dmaown_host *h, const char *path,
 		      const char *value)
 {
 	int r;
 
+	if (!h->nwrites)
+		test_stop(h, 0);
 	h->nwrites++;
 	r = h->ops->write_attr(h, path, value);
 	if (h->trace)
 		h->trace(h->trace_ctx, path, value, r);
+	test_stop(h, h->nwrites);
 	return r;
 }
 
@@ -403,10 +432,13 @@ int dmaown_host_load_module(struct dmaown_host *h, const char *driver)
 
 	host_driver_name(driver, name, sizeof(name));
 	snprintf(path, sizeof(path), "module:%s", name);
+	if (!h->nwrites)
+		test_stop(h, 0);
 	h->nwrites++;
 	r = h->ops->load_module(h, name);
 	if (h->trace)
 		h->trace(h->trace_ctx, path, name, r);
+	test_stop(h, h->nwrites);
 	return r;
 }
 

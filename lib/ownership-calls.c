@@ -10,6 +10,7 @@
  * Every public call takes eng->lock for reading, then group->lock.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "ownership-internal.h"
 
@@ -79,6 +80,8 @@ static int take(struct dmaown_engine *eng, struct og_group *g, uintptr_t cookie)
 {
 	int r;
 
+	if (g->resetting) /* proposed resetting_domain */
+		return -EBUSY;
 	if (g->domain && g->domain != g->default_domain)
 		return -EBUSY;
 	if (eng->prof->pasid_checks && g->pasid_cnt)
@@ -134,6 +137,8 @@ int __og_attach(struct dmaown_engine *eng, struct og_group *g,
 {
 	if (!dom)
 		return -EINVAL;
+	if (g->resetting) /* proposed resetting_domain */
+		return -EBUSY;
 	if (g->domain && g->domain != g->default_domain &&
 	    g->domain != g->blocking_domain)
 		return -EBUSY;
@@ -197,6 +202,8 @@ int dmaown_dev_use_default_domain(struct dmaown_engine *eng, int dev)
 {
 	struct call c = { .fn = do_use, .nogroup = 0 };
 
+	if (eng && og_legacy(eng))
+		return -EOPNOTSUPP;
 	return with_group(eng, dev, -1, &c);
 }
 
@@ -211,6 +218,8 @@ int dmaown_dev_unuse_default_domain(struct dmaown_engine *eng, int dev)
 {
 	struct call c = { .fn = do_unuse, .nogroup = 0 };
 
+	if (eng && og_legacy(eng))
+		return -EOPNOTSUPP;
 	return with_group(eng, dev, -1, &c);
 }
 
@@ -224,6 +233,8 @@ int dmaown_group_claim(struct dmaown_engine *eng, int group, uintptr_t cookie)
 {
 	struct call c = { .fn = do_claim, .cookie = cookie };
 
+	if (eng && og_legacy(eng))
+		return -EOPNOTSUPP;
 	return group < 0 ? -ENOENT : with_group(eng, -1, group, &c);
 }
 
@@ -238,6 +249,8 @@ int dmaown_group_release(struct dmaown_engine *eng, int group)
 {
 	struct call c = { .fn = do_release };
 
+	if (eng && og_legacy(eng))
+		return -EOPNOTSUPP;
 	return group < 0 ? -ENOENT : with_group(eng, -1, group, &c);
 }
 
@@ -301,6 +314,8 @@ bool dmaown_group_claimed(struct dmaown_engine *eng, int group)
 {
 	struct call c = { .fn = do_claimed };
 
+	if (eng && og_legacy(eng))
+		return false;
 	return group >= 0 && with_group(eng, -1, group, &c) == 1;
 }
 
@@ -400,4 +415,287 @@ int dmaown_dev_detach(struct dmaown_engine *eng, int dev, unsigned long domain)
 			  .nogroup = -ENODEV };
 
 	return with_group(eng, dev, -1, &c);
+}
+
+/* ---- iommufd_device_bind() (§4.5) --------------------------------------- */
+
+static int do_iommufd_bind(struct dmaown_engine *eng, struct og_group *g,
+			   struct call *c)
+{
+	/*
+	 * Not isolated: refused unless allow_unsafe_interrupts, which only
+	 * logs (dev_warn, not a WARN_ON: nothing is counted).
+	 */
+	if ((g->flags & DMAOWN_GROUP_NO_MSI_ISOLATION) &&
+	    !atomic_load(&eng->allow_unsafe_interrupts))
+		return -EPERM;
+	return do_dev_claim(eng, g, c);
+}
+
+int dmaown_iommufd_bind(struct dmaown_engine *eng, int dev, uintptr_t ctx)
+{
+	struct call c = { .fn = do_iommufd_bind,
+			  .cookie = ctx,
+			  /* device_iommu_capable() is false without an IOMMU */
+			  .nogroup = -EINVAL };
+	struct og_dev *d;
+	bool coherent;
+
+	if (!eng || !ctx)
+		return -EINVAL;
+	if (!eng->prof->device_claim_api)
+		return -EOPNOTSUPP;
+	pthread_rwlock_rdlock(&eng->lock);
+	d = og_dev(eng, dev);
+	coherent = d && !d->no_coherency;
+	pthread_rwlock_unlock(&eng->lock);
+	if (!d)
+		return -ENOENT;
+	if (!coherent)
+		return -EINVAL; /* no IOMMU_CAP_CACHE_COHERENCY */
+	return with_group(eng, dev, -1, &c);
+}
+
+int dmaown_iommufd_unbind(struct dmaown_engine *eng, int dev)
+{
+	return dmaown_dev_release(eng, dev);
+}
+
+/* ---- proposed resetting_domain (§1, [L24]) ------------------------------ */
+
+static int reset_op(struct dmaown_engine *eng, int dev, bool prepare)
+{
+	struct og_dev *d;
+	struct og_group *g;
+	int r = 0;
+
+	if (!eng)
+		return -EINVAL;
+	if (!eng->prof->reset_blocks_attach)
+		return -EOPNOTSUPP;
+	pthread_rwlock_rdlock(&eng->lock);
+	d = og_dev(eng, dev);
+	g = d ? og_dev_group(eng, d) : NULL;
+	if (!d) {
+		r = -ENOENT;
+	} else if (!g) {
+		r = -ENODEV;
+	} else {
+		pthread_mutex_lock(&g->lock);
+		if (prepare && d->resetting) {
+			r = -EBUSY;
+		} else if (!prepare && !d->resetting) {
+			r = -EINVAL;
+		} else {
+			d->resetting = prepare;
+			if (prepare)
+				g->resetting++;
+			else
+				g->resetting--;
+		}
+		pthread_mutex_unlock(&g->lock);
+	}
+	pthread_rwlock_unlock(&eng->lock);
+	return r;
+}
+
+int dmaown_dev_reset_prepare(struct dmaown_engine *eng, int dev)
+{
+	return reset_op(eng, dev, true);
+}
+
+int dmaown_dev_reset_done(struct dmaown_engine *eng, int dev)
+{
+	return reset_op(eng, dev, false);
+}
+
+/* ---- sysfs type (§5.3) ---------------------------------------------------- */
+
+static const char *type_name(unsigned long dom)
+{
+	switch (dmaown_domain_type(dom)) {
+	case DMAOWN_DOMAIN_DMA:
+		return "DMA";
+	case DMAOWN_DOMAIN_DMA_FQ:
+		return "DMA-FQ";
+	case DMAOWN_DOMAIN_IDENTITY:
+		return "identity";
+	case DMAOWN_DOMAIN_BLOCKED:
+		return "blocked";
+	case DMAOWN_DOMAIN_UNMANAGED:
+		return "unmanaged";
+	default:
+		return "unknown";
+	}
+}
+
+static int do_type_read(struct dmaown_engine *eng, struct og_group *g,
+			struct call *c)
+{
+	c->dom = g->default_domain;
+	return 0;
+}
+
+int dmaown_group_type_read(struct dmaown_engine *eng, int group,
+			   const char **ret)
+{
+	struct call c = { .fn = do_type_read };
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	r = group < 0 ? -ENOENT : with_group(eng, -1, group, &c);
+	if (!r)
+		*ret = type_name(c.dom);
+	return r;
+}
+
+/* sysfs_streq(): equal, ignoring one trailing newline on either side */
+static bool streq_nl(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la && a[la - 1] == '\n')
+		la--;
+	return la == lb && !strncmp(a, b, la);
+}
+
+/* the domain "auto" asks for: the IOMMU's default type for the group */
+static enum dmaown_domain_type auto_type(struct og_group *g)
+{
+	return (g->flags & DMAOWN_GROUP_IDENTITY) ? DMAOWN_DOMAIN_IDENTITY :
+						    DMAOWN_DOMAIN_DMA;
+}
+
+/* replace the default domain by a new one of @type; group lock held */
+static void __retype_default(struct dmaown_engine *eng, struct og_group *g,
+			     enum dmaown_domain_type type)
+{
+	unsigned long old = g->default_domain;
+	unsigned long dom = dmaown_domain_alloc(eng, type);
+
+	g->default_domain = dom;
+	if (g->domain == old)
+		g->domain = dom;
+	for (size_t i = 0; i < g->nmembers; i++) {
+		struct og_dev *m = eng->devs[g->members[i]];
+
+		if (m->group >= 0 && m->attached == old)
+			m->attached = dom;
+	}
+}
+
+/*
+ * Group lock held.  @bound: v5.19 only, whether the singleton's device has
+ * a driver.  Device-specific type requirements (iommu_get_def_domain_type,
+ * e.g. untrusted devices) are not modelled.
+ */
+static int __type_write(struct dmaown_engine *eng, struct og_group *g,
+			enum dmaown_domain_type req, bool bound)
+{
+	enum dmaown_domain_type cur = dmaown_domain_type(g->default_domain);
+	bool fq_upgrade = req == DMAOWN_DOMAIN_DMA_FQ &&
+			  cur == DMAOWN_DOMAIN_DMA;
+
+	if (eng->prof->sysfs_type_uses_owner_cnt) {
+		/* a flush queue comes up without tearing the domain down */
+		if (fq_upgrade) {
+			__retype_default(eng, g, req);
+			return 0;
+		}
+		if (!g->ndevs || g->owner_cnt)
+			return -EPERM;
+		if (!g->default_domain) /* (inferred) not set up yet */
+			return -EINVAL;
+		if (req == DMAOWN_DOMAIN_NONE)
+			req = auto_type(g);
+		if (req != cur)
+			__retype_default(eng, g, req);
+		return 0;
+	}
+	/*
+	 * v5.19 iommu_group_store_type() / iommu_change_dev_def_domain();
+	 * the caller checked for a singleton (membership cannot change
+	 * under the engine lock, so the kernel's re-check is moot).
+	 */
+	if (bound && !fq_upgrade)
+		return -EBUSY;
+	if (g->domain != g->default_domain)
+		return -EBUSY;
+	if (!g->default_domain)
+		return -EINVAL;
+	if (req == DMAOWN_DOMAIN_NONE)
+		req = auto_type(g);
+	if (req != cur)
+		__retype_default(eng, g, req);
+	return 0;
+}
+
+static struct og_dev *sole_member(struct dmaown_engine *eng,
+				  struct og_group *g)
+{
+	for (size_t i = 0; i < g->nmembers; i++) {
+		struct og_dev *m = eng->devs[g->members[i]];
+
+		if (m->group >= 0)
+			return m;
+	}
+	return NULL;
+}
+
+int dmaown_group_type_write(struct dmaown_engine *eng, int group,
+			    const char *buf, bool capable)
+{
+	enum dmaown_domain_type req;
+	struct og_group *g;
+	struct og_dev *m = NULL;
+	int r;
+
+	if (!eng || !buf)
+		return -EINVAL;
+	if (!capable)
+		return -EACCES;
+	if (streq_nl(buf, "identity"))
+		req = DMAOWN_DOMAIN_IDENTITY;
+	else if (streq_nl(buf, "DMA"))
+		req = DMAOWN_DOMAIN_DMA;
+	else if (streq_nl(buf, "DMA-FQ"))
+		req = DMAOWN_DOMAIN_DMA_FQ;
+	else if (streq_nl(buf, "auto"))
+		req = DMAOWN_DOMAIN_NONE;
+	else
+		return -EINVAL;
+
+	pthread_rwlock_rdlock(&eng->lock);
+	g = og_group(eng, group);
+	if (!g) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (eng->prof->sysfs_type_uses_owner_cnt) {
+		pthread_mutex_lock(&g->lock);
+		r = __type_write(eng, g, req, false);
+		pthread_mutex_unlock(&g->lock);
+		goto out;
+	}
+	/*
+	 * v5.19: -EINVAL unless a singleton; find its device under the group
+	 * mutex, drop it, take device_lock, then the group mutex again.
+	 */
+	pthread_mutex_lock(&g->lock);
+	if (g->ndevs == 1)
+		m = sole_member(eng, g);
+	pthread_mutex_unlock(&g->lock);
+	if (!m) {
+		r = -EINVAL;
+		goto out;
+	}
+	pthread_mutex_lock(&m->lock);
+	pthread_mutex_lock(&g->lock);
+	r = __type_write(eng, g, req, m->driver[0] != 0);
+	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&m->lock);
+out:
+	pthread_rwlock_unlock(&eng->lock);
+	return r;
 }

@@ -23,20 +23,55 @@
 #include "dmaown/drivers.h"
 #include "ownership-internal.h"
 
+/*
+ * bus->dma_configure(): the ownership call.  The CDX bus ignores its
+ * result (cdx_dma_configure() returns 0 regardless, [C5]): the driver
+ * binds and its dma_cleanup will still decrement owner_cnt.
+ */
+static int __dma_configure(struct dmaown_engine *eng, struct og_group *g,
+			   struct og_dev *d)
+{
+	int r = __og_use_default(eng, g);
+
+	if (r && d->cdx) {
+		__og_kernel_bug(eng, g, "CDX dma_configure error swallowed");
+		r = 0;
+	}
+	return r;
+}
+
+/* pre-5.19 vfio_dev_viable() of one member (group lock and dev lock held) */
+void __og_legacy_update(struct og_dev *d)
+{
+	d->legacy_ok = d->unbound_listed || !d->driver[0] || d->bridge ||
+		       dmaown_driver_name_eq(d->driver, "pci-stub") ||
+		       d->vfio_bound;
+}
+
+bool __og_legacy_viable(struct dmaown_engine *eng, struct og_group *g)
+{
+	for (size_t i = 0; i < g->nmembers; i++) {
+		struct og_dev *m = eng->devs[g->members[i]];
+
+		if (m->group >= 0 && !m->legacy_ok)
+			return false;
+	}
+	return true;
+}
+
 int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 		    int probe_ret)
 {
 	struct og_dev *d;
 	struct og_group *g;
-	bool managed, vfio;
+	bool managed, vfio, calls;
 	int r = 0;
 
 	if (!eng || !driver || !*driver ||
 	    strlen(driver) >= DMAOWN_DRIVER_NAME_MAX || probe_ret > 0)
 		return -EINVAL;
-	managed = dmaown_driver_managed_dma(driver);
-	vfio = dmaown_driver_is_vfio(driver);
 	pthread_rwlock_rdlock(&eng->lock);
+	og_driver_flags(eng, driver, &managed, &vfio);
 	d = og_dev(eng, dev);
 	if (!d) {
 		r = -ENOENT;
@@ -52,10 +87,11 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 		goto unlock;
 	}
 	g = og_dev_group(eng, d);
-	/* bus->dma_configure() */
-	if (!managed && g) {
+	/* does bus->dma_configure() make the ownership call? */
+	calls = !managed && g && !og_legacy(eng);
+	if (calls) {
 		pthread_mutex_lock(&g->lock);
-		r = __og_use_default(eng, g);
+		r = __dma_configure(eng, g, d);
 		pthread_mutex_unlock(&g->lock);
 		if (r)
 			goto unlock; /* no dma_cleanup */
@@ -63,8 +99,25 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 	/* drv->probe(); VFIO drivers need a group (no noiommu modelled) */
 	if (!probe_ret && vfio && !g)
 		probe_ret = -EINVAL;
+	if (!probe_ret && calls && eng->prof->debug_test_driver_remove) {
+		/*
+		 * really_probe() test_remove: remove(), then re-probe from
+		 * dma_configure.  Before ~6.5 no dma_cleanup ran in between,
+		 * so the re-probe counts the driver a second time.
+		 */
+		pthread_mutex_lock(&g->lock);
+		if (eng->prof->test_remove_runs_cleanup)
+			__og_unuse_default(eng, g);
+		else
+			__og_kernel_bug(eng, g,
+					"DEBUG_TEST_DRIVER_REMOVE owner_cnt leak");
+		r = __dma_configure(eng, g, d);
+		pthread_mutex_unlock(&g->lock);
+		if (r)
+			goto unlock;
+	}
 	if (probe_ret) {
-		if (!managed && g) { /* bus->dma_cleanup() */
+		if (calls) { /* bus->dma_cleanup() */
 			pthread_mutex_lock(&g->lock);
 			__og_unuse_default(eng, g);
 			pthread_mutex_unlock(&g->lock);
@@ -72,14 +125,24 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 		r = probe_ret;
 		goto unlock;
 	}
-	if (vfio) { /* vfio_register_group_dev() */
+	strcpy(d->driver, driver);
+	d->dma_counted = calls;
+	d->vfio_bound = vfio;
+	if (g) {
 		pthread_mutex_lock(&g->lock);
-		g->vfio_devs++;
+		if (vfio) /* vfio_register_group_dev() */
+			g->vfio_devs++;
+		__og_legacy_update(d);
+		/*
+		 * pre-5.19 IOMMU_GROUP_NOTIFY_BOUND_DRIVER:
+		 * BUG_ON(vfio_group_nb_verify()) - a live group (container
+		 * set) with a member now non-viable.  The kernel dies here;
+		 * the model records the crash and carries on.
+		 */
+		if (og_legacy(eng) && g->vfio_container && !d->legacy_ok)
+			atomic_fetch_add(&eng->crashes, 1);
 		pthread_mutex_unlock(&g->lock);
 	}
-	strcpy(d->driver, driver);
-	d->dma_counted = !managed && g;
-	d->vfio_bound = vfio;
 unlock:
 	pthread_mutex_unlock(&d->lock);
 out:
@@ -94,9 +157,17 @@ static void __detach_container(struct dmaown_engine *eng, struct og_group *g)
 		__og_core_domain(eng, g);
 		g->vfio_domain = 0;
 	}
-	__og_group_release(eng, g);
+	if (g->vfio_cookie)
+		__og_group_release(eng, g);
 	g->vfio_container = false;
+	g->vfio_iommu = false;
 	g->vfio_cookie = 0;
+}
+
+/* VFIO makes no ownership calls: legacy kernel, noiommu/emulated group */
+static bool no_claim(struct dmaown_engine *eng, struct og_group *g)
+{
+	return og_legacy(eng) || (g->flags & DMAOWN_GROUP_VFIO_FAKE);
 }
 
 void __og_vfio_last_gone(struct dmaown_engine *eng, struct og_group *g)
@@ -109,29 +180,59 @@ void __og_vfio_last_gone(struct dmaown_engine *eng, struct og_group *g)
 	g->vfio_fd = 0;
 }
 
-void og_release_driver(struct dmaown_engine *eng, struct og_dev *d)
+/*
+ * Dev lock held.  The driver's remove(): a VFIO driver unregisters its
+ * device (pre-5.19: the device goes on the vfio_group's unbound_list
+ * until the UNBOUND event).  The device keeps naming its driver.
+ */
+static void release_begin(struct dmaown_engine *eng, struct og_dev *d)
+{
+	struct og_group *g = og_dev_group(eng, d);
+
+	if (!d->driver[0] || d->unbinding)
+		return;
+	d->unbinding = true;
+	if (!d->vfio_bound)
+		return;
+	d->vfio_bound = false;
+	if (g) { /* remove(): vfio unregister */
+		pthread_mutex_lock(&g->lock);
+		if (og_legacy(eng))
+			d->unbound_listed = true;
+		__og_legacy_update(d);
+		if (!--g->vfio_devs)
+			__og_vfio_last_gone(eng, g);
+		pthread_mutex_unlock(&g->lock);
+	}
+}
+
+/* Dev lock held: dma_cleanup, driver cleared, BUS_NOTIFY_UNBOUND_DRIVER */
+static void release_finish(struct dmaown_engine *eng, struct og_dev *d)
 {
 	struct og_group *g = og_dev_group(eng, d);
 
 	if (!d->driver[0])
 		return;
-	if (d->vfio_bound && g) { /* remove(): vfio unregister */
-		pthread_mutex_lock(&g->lock);
-		if (!--g->vfio_devs)
-			__og_vfio_last_gone(eng, g);
-		pthread_mutex_unlock(&g->lock);
-	}
-	if (d->dma_counted && g) { /* bus->dma_cleanup() */
-		pthread_mutex_lock(&g->lock);
-		__og_unuse_default(eng, g);
-		pthread_mutex_unlock(&g->lock);
-	}
+	release_begin(eng, d);
 	d->driver[0] = 0;
+	if (g) {
+		pthread_mutex_lock(&g->lock);
+		if (d->dma_counted) /* bus->dma_cleanup() */
+			__og_unuse_default(eng, g);
+		d->unbound_listed = false;
+		__og_legacy_update(d);
+		pthread_mutex_unlock(&g->lock);
+	}
 	d->dma_counted = false;
-	d->vfio_bound = false;
+	d->unbinding = false;
 }
 
-int dmaown_dev_unbind(struct dmaown_engine *eng, int dev)
+void og_release_driver(struct dmaown_engine *eng, struct og_dev *d)
+{
+	release_finish(eng, d);
+}
+
+static int unbind_op(struct dmaown_engine *eng, int dev, bool finish)
 {
 	struct og_dev *d;
 	int r = 0;
@@ -146,12 +247,29 @@ int dmaown_dev_unbind(struct dmaown_engine *eng, int dev)
 		pthread_mutex_lock(&d->lock);
 		if (!d->present)
 			r = -ENODEV;
+		else if (finish)
+			release_finish(eng, d);
 		else
-			og_release_driver(eng, d);
+			release_begin(eng, d);
 		pthread_mutex_unlock(&d->lock);
 	}
 	pthread_rwlock_unlock(&eng->lock);
 	return r;
+}
+
+int dmaown_dev_unbind(struct dmaown_engine *eng, int dev)
+{
+	return unbind_op(eng, dev, true);
+}
+
+int dmaown_dev_unbind_begin(struct dmaown_engine *eng, int dev)
+{
+	return unbind_op(eng, dev, false);
+}
+
+int dmaown_dev_unbind_finish(struct dmaown_engine *eng, int dev)
+{
+	return unbind_op(eng, dev, true);
 }
 
 /* ---- VFIO group file ---------------------------------------------------- */
@@ -182,11 +300,19 @@ static int __vfio_op(struct dmaown_engine *eng, struct og_group *g, enum vop op,
 	switch (op) {
 	case V_STATUS:
 		*cset = g->vfio_container;
-		*viable = g->vfio_container || !g->owner_cnt;
+		if (og_legacy(eng))
+			*viable = __og_legacy_viable(eng, g);
+		else
+			*viable = g->vfio_container || !g->owner_cnt;
 		return 0;
 	case V_SET_CONTAINER:
 		if (g->vfio_container)
 			return -EINVAL;
+		if (no_claim(eng, g)) {
+			/* pre-5.19: no viability check here; live now */
+			g->vfio_container = true;
+			return 0;
+		}
 		cookie = eng->prof->vfio_cookie_is_group ?
 				 (uintptr_t)&g->group_token :
 				 (uintptr_t)&g->container_token;
@@ -199,8 +325,13 @@ static int __vfio_op(struct dmaown_engine *eng, struct og_group *g, enum vop op,
 	case V_SET_IOMMU:
 		if (!g->vfio_container)
 			return -EINVAL;
-		if (g->vfio_domain)
+		if (g->vfio_iommu)
 			return -EBUSY;
+		if (g->flags & DMAOWN_GROUP_VFIO_FAKE) {
+			/* noiommu / mdev backends attach no IOMMU domain */
+			g->vfio_iommu = true;
+			return 0;
+		}
 		dom = dmaown_domain_alloc(eng, DMAOWN_DOMAIN_UNMANAGED);
 		r = __og_attach(eng, g, dom);
 		if (r) {
@@ -208,6 +339,7 @@ static int __vfio_op(struct dmaown_engine *eng, struct og_group *g, enum vop op,
 			return r;
 		}
 		g->vfio_domain = dom;
+		g->vfio_iommu = true;
 		return 0;
 	case V_UNSET:
 		if (!g->vfio_container)

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "dmaown/drivers.h"
 #include "dmaown/ownership.h"
 
 /* nothing below is part of the library's ABI */
@@ -25,9 +26,21 @@ struct og_dev {
 	int group;		/* (eng write) current membership, -1 none */
 	bool present;		/* (eng write) */
 	bool require_direct;	/* const */
+	bool bridge;		/* const: PCI header type not normal */
+	bool no_coherency;	/* const: no IOMMU_CAP_CACHE_COHERENCY */
+	bool cdx;		/* const: on the CDX bus */
 	char driver[DMAOWN_DRIVER_NAME_MAX];	/* (dev lock) "" if none */
 	bool dma_counted;	/* (dev lock) bound driver counted */
 	bool vfio_bound;	/* (dev lock) registered with VFIO */
+	bool unbinding;		/* (dev lock) between unbind begin/finish */
+	bool resetting;		/* (group lock) reset_prepare pending */
+	/*
+	 * (group lock) legacy VFIO viability of this member, kept up to date
+	 * at bind/unbind so the walk never reads another device's driver
+	 * (the kernel's READ_ONCE(dev->driver)).
+	 */
+	bool legacy_ok;
+	bool unbound_listed;	/* (group lock) on VFIO's unbound_list */
 	unsigned long attached;	/* (group lock) its domain */
 };
 
@@ -46,11 +59,14 @@ struct og_group {
 	unsigned int pasid_cnt;		/* (group lock) */
 	unsigned int blocking_allocs;	/* (group lock) */
 	unsigned int domain_frees;	/* (group lock) empty-group frees */
+	unsigned int resetting;		/* (group lock) resetting_domain set */
+	const char *kbug;		/* (group lock) known kernel hole hit */
 	/* VFIO layer, same lock */
 	unsigned int vfio_devs;
 	unsigned int vfio_fd;		/* open file, 0 if none */
 	unsigned int vfio_fd_seq;	/* last fd number handed out */
 	bool vfio_container;
+	bool vfio_iommu;		/* SET_IOMMU done */
 	unsigned long vfio_domain;
 	uintptr_t vfio_cookie;
 	char group_token, container_token;	/* addresses are cookies */
@@ -64,12 +80,32 @@ struct dmaown_engine {
 	struct og_group **groups;	/* (eng write) */
 	size_t ngroups, gcap;
 	atomic_ulong warns;
+	atomic_ulong crashes;
+	atomic_ulong kernel_bugs;
 	atomic_ulong next_domain;
+	atomic_bool allow_unsafe_interrupts;
+	struct dmaown_driver *overrides;	/* (eng write) */
+	size_t noverrides, ocap;
 };
 
 static inline void og_warn(struct dmaown_engine *eng)
 {
 	atomic_fetch_add(&eng->warns, 1);
+}
+
+/* a known kernel hole was hit in @g (group lock held) */
+static inline void __og_kernel_bug(struct dmaown_engine *eng,
+				   struct og_group *g, const char *what)
+{
+	atomic_fetch_add(&eng->kernel_bugs, 1);
+	if (!g->kbug)
+		g->kbug = what;
+}
+
+/* pre-5.19 kernel: no ownership calls, VFIO notifier and viability walk */
+static inline bool og_legacy(struct dmaown_engine *eng)
+{
+	return eng->prof->legacy_vfio_bug_on;
 }
 
 /* lookups; callers hold eng->lock (read or write) */
@@ -89,6 +125,13 @@ void __og_group_release(struct dmaown_engine *eng, struct og_group *g);
 int __og_attach(struct dmaown_engine *eng, struct og_group *g,
 		unsigned long dom);
 void __og_core_domain(struct dmaown_engine *eng, struct og_group *g);
+
+/* driver flags: engine overrides, then the table; eng->lock held */
+void og_driver_flags(struct dmaown_engine *eng, const char *name,
+		     bool *managed, bool *vfio);
+/* legacy viability of one member (group lock held) */
+void __og_legacy_update(struct og_dev *d);
+bool __og_legacy_viable(struct dmaown_engine *eng, struct og_group *g);
 
 /* VFIO (ownership-driver.c), group lock held: last VFIO device left */
 void __og_vfio_last_gone(struct dmaown_engine *eng, struct og_group *g);

@@ -34,7 +34,10 @@ int dmaown_engine_new(const struct dmaown_profile *profile,
 	pthread_rwlock_init(&eng->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	atomic_init(&eng->warns, 0);
+	atomic_init(&eng->crashes, 0);
+	atomic_init(&eng->kernel_bugs, 0);
 	atomic_init(&eng->next_domain, 1);
+	atomic_init(&eng->allow_unsafe_interrupts, false);
 	*ret = eng;
 	return 0;
 }
@@ -52,6 +55,9 @@ void dmaown_engine_free(struct dmaown_engine *eng)
 		free(eng->groups[i]->members);
 		free(eng->groups[i]);
 	}
+	for (size_t i = 0; i < eng->noverrides; i++)
+		free((char *)eng->overrides[i].name);
+	free(eng->overrides);
 	free(eng->devs);
 	free(eng->groups);
 	pthread_rwlock_destroy(&eng->lock);
@@ -69,10 +75,77 @@ unsigned long dmaown_engine_warns(struct dmaown_engine *eng)
 	return atomic_load(&eng->warns);
 }
 
+static int grow(void **arr, size_t *cap, size_t n, size_t elem);
+
+unsigned long dmaown_engine_crashes(struct dmaown_engine *eng)
+{
+	return atomic_load(&eng->crashes);
+}
+
+unsigned long dmaown_engine_kernel_bugs(struct dmaown_engine *eng)
+{
+	return atomic_load(&eng->kernel_bugs);
+}
+
+void dmaown_engine_set_allow_unsafe_interrupts(struct dmaown_engine *eng,
+					       bool allow)
+{
+	atomic_store(&eng->allow_unsafe_interrupts, allow);
+}
+
+int dmaown_engine_driver_override(struct dmaown_engine *eng, const char *name,
+				  bool driver_managed_dma, bool vfio)
+{
+	struct dmaown_driver *o = NULL;
+	char *copy;
+	int r = 0;
+
+	if (!eng || !name || !*name || strlen(name) >= DMAOWN_DRIVER_NAME_MAX)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&eng->lock);
+	for (size_t i = 0; i < eng->noverrides; i++)
+		if (dmaown_driver_name_eq(eng->overrides[i].name, name))
+			o = &eng->overrides[i];
+	if (!o) {
+		r = grow((void **)&eng->overrides, &eng->ocap, eng->noverrides,
+			 sizeof(*eng->overrides));
+		copy = r ? NULL : strdup(name);
+		if (!r && !copy)
+			r = -ENOMEM;
+		if (!r) {
+			o = &eng->overrides[eng->noverrides++];
+			memset(o, 0, sizeof(*o));
+			o->name = copy;
+			o->bus = "";
+			o->provenance = "dmaown_engine_driver_override()";
+		}
+	}
+	if (o) {
+		o->driver_managed_dma = driver_managed_dma;
+		o->vfio = vfio;
+	}
+	pthread_rwlock_unlock(&eng->lock);
+	return r;
+}
+
+void og_driver_flags(struct dmaown_engine *eng, const char *name,
+		     bool *managed, bool *vfio)
+{
+	for (size_t i = 0; i < eng->noverrides; i++) {
+		if (dmaown_driver_name_eq(eng->overrides[i].name, name)) {
+			*managed = eng->overrides[i].driver_managed_dma;
+			*vfio = eng->overrides[i].vfio;
+			return;
+		}
+	}
+	*managed = dmaown_driver_managed_dma(name);
+	*vfio = dmaown_driver_is_vfio(name);
+}
+
 unsigned long dmaown_domain_alloc(struct dmaown_engine *eng,
 				  enum dmaown_domain_type type)
 {
-	if (type <= DMAOWN_DOMAIN_NONE || type > DMAOWN_DOMAIN_UNMANAGED)
+	if (type <= DMAOWN_DOMAIN_NONE || type > DMAOWN_DOMAIN_DMA_FQ)
 		return 0;
 	return (atomic_fetch_add(&eng->next_domain, 1) << 3) | type;
 }
@@ -118,7 +191,7 @@ int dmaown_group_new(struct dmaown_engine *eng, unsigned int flags, int *ret)
 	struct og_group *g;
 	int r;
 
-	if (!eng || !ret || (flags & ~0xfu))
+	if (!eng || !ret || (flags & ~0x3fu))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -144,7 +217,9 @@ int dmaown_group_new(struct dmaown_engine *eng, unsigned int flags, int *ret)
 /* group lock held */
 static void __make_default(struct dmaown_engine *eng, struct og_group *g)
 {
-	if (g->default_domain || !g->default_ready)
+	/* a VFIO fake group has no IOMMU behind it, hence no domains */
+	if (g->default_domain || !g->default_ready ||
+	    (g->flags & DMAOWN_GROUP_VFIO_FAKE))
 		return;
 	g->default_domain =
 		dmaown_domain_alloc(eng, (g->flags & DMAOWN_GROUP_IDENTITY) ?
@@ -207,6 +282,10 @@ static int join(struct dmaown_engine *eng, struct og_dev *d, struct og_group *g)
 		d->attached = g->default_domain;
 	d->group = d->home;
 	g->ndevs++;
+	d->legacy_ok = true; /* no driver yet */
+	/* pre-5.19 vfio_group_nb_add_dev(): "Device added to live group" */
+	if (og_legacy(eng) && g->vfio_container)
+		og_warn(eng);
 	pthread_mutex_unlock(&g->lock);
 	return 0;
 }
@@ -218,8 +297,10 @@ int dmaown_dev_new(struct dmaown_engine *eng, const char *name, int group,
 	struct og_group *g = NULL;
 	int r, id;
 
-	if (!eng || !ret || !name || (flags & ~DMAOWN_DEV_REQUIRE_DIRECT))
+	if (!eng || !ret || !name || (flags & ~0xfu))
 		return -EINVAL;
+	if ((flags & DMAOWN_DEV_CDX) && !eng->prof->cdx_bus)
+		return -EOPNOTSUPP;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -228,6 +309,9 @@ int dmaown_dev_new(struct dmaown_engine *eng, const char *name, int group,
 	d->home = group;
 	d->group = -1;
 	d->require_direct = flags & DMAOWN_DEV_REQUIRE_DIRECT;
+	d->bridge = flags & DMAOWN_DEV_BRIDGE;
+	d->no_coherency = flags & DMAOWN_DEV_NO_COHERENCY;
+	d->cdx = flags & DMAOWN_DEV_CDX;
 	d->present = true;
 
 	pthread_rwlock_wrlock(&eng->lock);
@@ -291,6 +375,11 @@ int dmaown_dev_remove(struct dmaown_engine *eng, int dev)
 		/* BUS_NOTIFY_REMOVED_DEVICE -> iommu_release_device() */
 		pthread_mutex_lock(&g->lock);
 		g->ndevs--;
+		if (d->resetting) {
+			d->resetting = false;
+			g->resetting--;
+		}
+		d->unbound_listed = false;
 		if (!g->ndevs && eng->prof->empty_group_warn_and_free) {
 			if (g->owner_cnt || g->domain != g->default_domain)
 				og_warn(eng);
@@ -374,6 +463,8 @@ int dmaown_group_info(struct dmaown_engine *eng, int group,
 		ret->blocking_domain = g->blocking_domain;
 		ret->ndevs = g->ndevs;
 		ret->blocking_allocs = g->blocking_allocs;
+		ret->resetting = g->resetting;
+		ret->kernel_bug = g->kbug != NULL;
 		ret->vfio_exists = g->vfio_devs > 0;
 		ret->vfio_open = g->vfio_fd != 0;
 		ret->vfio_fd = g->vfio_fd;

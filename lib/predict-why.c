@@ -9,8 +9,18 @@
 
 #include "grouping.h"
 
+/* lspci text without capabilities: PCIe or conventional, nobody knows */
+static bool type_unknown(const struct dmaown_dev *d)
+{
+	return !d->is_pcie && !d->acs_known && !d->config_len &&
+	       (d->parent_inferred || d->parent_unknown || d->is_bridge);
+}
+
 static const char *type_word(const struct dmaown_dev *d)
 {
+	if (type_unknown(d))
+		return d->is_bridge ? "bridge of unknown type (no capabilities listed)" :
+				      "function";
 	if (!d->is_pcie)
 		return d->is_bridge ? "conventional PCI bridge" :
 				      "conventional PCI device";
@@ -46,12 +56,13 @@ static void append(char *buf, size_t len, const char *s)
 }
 
 /* the one-line reason of a component rooted at @r with example @m */
-char *predict_why(struct pstate *s, int r, int m, int nmembers)
+char *predict_why(struct pstate *s, int r, int m, int nmembers,
+		  unsigned int hier)
 {
 	struct gctx *c = s->c;
 	const struct dmaown_topology *t = c->t;
 	uint8_t fl = s->u.fl[r];
-	char out[512] = "", piece[256], b1[DMAOWN_BDF_STRLEN],
+	char out[768] = "", piece[256], b1[DMAOWN_BDF_STRLEN],
 	     b2[DMAOWN_BDF_STRLEN], acs[96];
 	int x;
 
@@ -85,7 +96,11 @@ char *predict_why(struct pstate *s, int r, int m, int nmembers)
 
 		dmaown_quirk_dma_alias(t, (size_t)x, &c->q, qm, &qf, NULL);
 		dmaown_bdf_format(d->bdf, b1);
-		if (d->pcie_type == DMAOWN_PCIE_PCIE_TO_PCI ||
+		if (type_unknown(d)) {
+			snprintf(piece, sizeof(piece),
+				 "%s %s: its subtree joins it", b1,
+				 type_word(d));
+		} else if (d->pcie_type == DMAOWN_PCIE_PCIE_TO_PCI ||
 		    (gctx_aliasing_bridge(c, (size_t)x) &&
 		     (qf & DMAOWN_DEVF_PCIE_BRIDGE_ALIAS))) {
 			struct dmaown_bdf al = d->bdf;
@@ -193,5 +208,11 @@ char *predict_why(struct pstate *s, int r, int m, int nmembers)
 	if ((fl & L_UNKNOWN) && !strstr(out, "not readable"))
 		append(out, sizeof(out),
 		       "ACS not readable (no root?): assumed not isolated");
+	if (hier & WHY_HIER_UNKNOWN)
+		append(out, sizeof(out),
+		       "bus hierarchy unknown (lspci text had no Bus: lines and the bus numbers fit no numbering rule)");
+	else if (hier & WHY_HIER_INFERRED)
+		append(out, sizeof(out),
+		       "bus hierarchy inferred from bus numbers (lspci text had no Bus: lines)");
 	return strdup(out);
 }

@@ -297,6 +297,7 @@ static int number_groups(struct pstate *s, struct dmaown_groups *g,
 {
 	size_t n = s->c->n, i, *order = NULL;
 	int *gid_of_root = NULL, *example = NULL, *count = NULL;
+	unsigned int *hier = NULL;
 	int r = dmaown_topology_scan_order(s->c->t, &order);
 
 	if (r)
@@ -306,7 +307,9 @@ static int number_groups(struct pstate *s, struct dmaown_groups *g,
 	g->why = calloc(n + 1, sizeof(char *));
 	example = malloc((n + 1) * sizeof(int));
 	count = calloc(n + 1, sizeof(int));
-	if (!gid_of_root || !g->kernel_id || !g->why || !example || !count) {
+	hier = calloc(n + 1, sizeof(*hier));
+	if (!gid_of_root || !g->kernel_id || !g->why || !example || !count ||
+	    !hier) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -315,6 +318,7 @@ static int number_groups(struct pstate *s, struct dmaown_groups *g,
 	for (i = 0; i < n; i++) {
 		size_t x = order[i];
 		int root = uf_find(&s->u, (int)x);
+		const struct dmaown_dev *d;
 
 		if (gctx_uncovered(s->c, x))
 			continue;	/* no IOMMU probes it: no group */
@@ -327,13 +331,19 @@ static int number_groups(struct pstate *s, struct dmaown_groups *g,
 		}
 		g->group_of[x] = gid_of_root[root];
 		count[gid_of_root[root]]++;
+		d = dmaown_topology_dev(s->c->t, x);
+		if (d->parent_inferred)
+			hier[gid_of_root[root]] |= WHY_HIER_INFERRED;
+		if (d->parent_unknown)
+			hier[gid_of_root[root]] |= WHY_HIER_UNKNOWN;
 	}
 	if (o->no_why)
 		goto out;
 	for (i = 0; i < g->ngroups; i++) {
 		int root = uf_find(&s->u, example[i]);
 
-		g->why[i] = predict_why(s, root, example[i], count[i]);
+		g->why[i] = predict_why(s, root, example[i], count[i],
+					hier[i]);
 		if (!g->why[i]) {
 			r = -ENOMEM;
 			goto out;
@@ -344,6 +354,7 @@ out:
 	free(gid_of_root);
 	free(example);
 	free(count);
+	free(hier);
 	return r;
 }
 

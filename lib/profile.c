@@ -15,6 +15,14 @@
 
 static const struct dmaown_profile profiles[] = {
 	{
+		/* before the framework: VFIO notifier, viability walk */
+		.name = "5.18",
+		.legacy_vfio_bug_on = true,
+		/* 5.19 added the "!owner" test; before it a newcomer always
+		 * went to the default domain (§5.1) */
+		.hotadd_reattach_default = true,
+	},
+	{
 		.name = "5.19",
 		.hotadd_reattach_default = true,
 		.blocking_alloc_einval = true,
@@ -46,6 +54,8 @@ static const struct dmaown_profile profiles[] = {
 		/* b46064a18810 was backported to stable 6.12 */
 		.probe_defer_without_default = true,
 		.sysfs_type_uses_owner_cnt = true, /* ~6.4 */
+		.cdx_bus = true,		    /* ~6.4 */
+		.test_remove_runs_cleanup = true,   /* ~6.5 */
 		/* inferred: the probe/remove rework predates 6.12 */
 		.empty_group_warn_and_free = true,
 		.require_direct_blocks_blocking = true,
@@ -59,6 +69,8 @@ static const struct dmaown_profile profiles[] = {
 		.device_claim_api = true,
 		.probe_defer_without_default = true,
 		.sysfs_type_uses_owner_cnt = true,
+		.cdx_bus = true,
+		.test_remove_runs_cleanup = true,
 		.empty_group_warn_and_free = true,
 		.require_direct_blocks_blocking = true,
 		.vfio_cookie_is_group = true,

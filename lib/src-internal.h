@@ -6,6 +6,7 @@
 #ifndef DMAOWN_SRC_INTERNAL_H
 #define DMAOWN_SRC_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,5 +64,19 @@ int src_load_text(const char *path, struct dmaown_topology **ret,
  */
 int src_finish(struct dmaown_topology *t, const char *what,
 	       struct dmaown_topology **ret, struct dmaown_err *err);
+
+/**
+ * src_infer_buses() - infer the secondary/subordinate bus numbers of
+ * bridges the source printed without them (src-busnum.c)
+ * @v: the records (not yet added to a topology); VFs already marked
+ * @known: per record, true when the source gave its bus numbers
+ * @how: raised to the rule that was needed (never lowered)
+ *
+ * Sets secondary/subordinate of bridges with !known[i] and the
+ * parent_inferred / parent_unknown flags of the devices concerned.
+ * Return: 0 or -ENOMEM.
+ */
+int src_infer_buses(struct dmaown_dev **v, const bool *known, size_t n,
+		    enum dmaown_bus_numbers *how);
 
 #endif

@@ -6,15 +6,21 @@
  * What the text cannot say and how we fill it in:
  *  - header type bit 7 (multifunction): set when another function of the
  *    same slot is listed;
- *  - the parent bridge: finalize derives it from bus numbers;
+ *  - the parent bridge: finalize derives it from bus numbers; when the
+ *    text has bridges without "Bus:" lines (`lspci -nnk`, `lspci -nn`)
+ *    the numbering is inferred (src-busnum.c) and the devices say so;
  *  - VFs: a function inside a listed PF's SR-IOV routing-ID range;
  *  - ACS: known only when the device's capabilities were printed (as
  *    root); "<access denied>" or no capabilities leave acs_known false;
  *  - the ACS dword at +4 is rebuilt from the two words; the dword at +8
  *    (egress vector / Intel SPT control) is not printed: left 0.
  * Listings of IOMMU groups ("IOMMU Group 3:", "IOMMU group: 3", "### Group
- * 3 ###", "Group Device: ...") set kernel_group; a device listed twice is
- * merged when the IDs agree.
+ * 3 ###", "Group Device: ...", and the one-line "IOMMU group 3 00:1f.0 ..."
+ * of the usual sysfs loop) set kernel_group, also when mixed with lspci
+ * output in one file: a header's group covers the device lines under it
+ * until a blank line, a fence or other unindented text (a shell prompt),
+ * a one-line record only its own line.  A device listed twice is merged
+ * when the IDs agree.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -33,6 +39,9 @@ struct tdev {
 	struct dmaown_dev d;
 	unsigned int line;
 	bool saw_caps, saw_ext, denied, has_ids;
+	bool bus_seen;		/* a "Bus: primary=" line gave its numbers */
+	bool bridge_hint;	/* bridge-only lines (windows, BridgeCtl) */
+	bool acs_ctl_seen;	/* an "ACSCtl:" line */
 };
 
 struct tparse {
@@ -417,16 +426,24 @@ static void detail_line(struct tparse *p, const char *s)
 		t->d.header_type = (t->d.class_code >> 8) == 0x0607 ? 2 : 1;
 		t->d.secondary = (uint8_t)b;
 		t->d.subordinate = (uint8_t)c;
+		t->bus_seen = true;
 	} else if (starts(s, "Memory behind bridge: ")) {
 		window(s + 22, &t->d.mem_base, &t->d.mem_limit);
+		t->bridge_hint = true;
 	} else if (starts(s, "Prefetchable memory behind bridge: ")) {
 		window(s + 35, &t->d.pref_base, &t->d.pref_limit);
+		t->bridge_hint = true;
+	} else if (starts(s, "I/O behind bridge: ") ||
+		   starts(s, "BridgeCtl: ") ||
+		   starts(s, "Secondary status: ")) {
+		t->bridge_hint = true;
 	} else if (starts(s, "Capabilities: ")) {
 		capability(t, skip_ws(s + 14) + (s[14] == '[' ? 1 : 0));
 	} else if (starts(s, "ACSCap:")) {
 		t->d.acs_cap = acs_bits(s + 7);
 	} else if (starts(s, "ACSCtl:")) {
 		t->d.acs_ctrl = acs_bits(s + 7);
+		t->acs_ctl_seen = true;
 	} else if (starts(s, "Initial VFs:")) {
 		if (sscanf(s, "Initial VFs: %u, Total VFs: %u, Number of VFs: %u",
 			   &a, &b, &c) == 3) {
@@ -461,6 +478,7 @@ static void detail_line(struct tparse *p, const char *s)
 
 static int one_line(struct tparse *p, char *s)
 {
+	bool indented = *s == ' ' || *s == '\t', inline_group = false;
 	int r;
 
 	src_chomp(s);
@@ -470,13 +488,24 @@ static int one_line(struct tparse *p, char *s)
 		p->cur = NULL;
 		return 0;
 	}
-	if (group_line(p, (const char **)&s) && !*s)
-		return 0;
+	if (group_line(p, (const char **)&s)) {
+		if (!*s)
+			return 0;
+		inline_group = true;
+	}
 	if (starts(s, "Group Device: "))
 		s += 14;
 	r = device_line(p, s);
+	if (inline_group)
+		p->group = -1;	/* "IOMMU group 3 BDF ...": this line only */
 	if (r)
 		return r < 0 ? r : 0;
+	if (!indented) {
+		/* prose or a shell prompt: ends a group and a device block */
+		p->group = -1;
+		p->cur = NULL;
+		return 0;
+	}
 	detail_line(p, s);
 	return 0;
 }
@@ -515,9 +544,16 @@ static void infer(struct tparse *p)
 				       (!d->is_pcie || p->v[i].saw_ext);
 		else
 			d->acs_known = as_root;
+		/* `lspci -v` names the ACS capability but prints no bits */
+		if (d->acs_pos && !p->v[i].acs_ctl_seen)
+			d->acs_known = false;
 		d->config_len = 0;
-		if ((d->class_code >> 8) == 0x0604 ||
-		    (d->class_code >> 8) == 0x0609) {
+		if ((d->class_code >> 8) == 0x0607) {
+			d->is_bridge = true;
+			d->header_type = 2;
+		} else if ((d->class_code >> 8) == 0x0604 ||
+			   (d->class_code >> 8) == 0x0609 ||
+			   (p->v[i].bridge_hint && !d->is_bridge)) {
 			d->is_bridge = true;
 			d->header_type = 1;
 		}
@@ -547,21 +583,46 @@ static void infer(struct tparse *p)
 	}
 }
 
+/* bridges printed without "Bus:" lines: infer the numbering */
+static int infer_hierarchy(struct tparse *p)
+{
+	struct dmaown_dev **v = malloc((p->n + 1) * sizeof(*v));
+	bool *known = malloc(p->n + 1);
+	size_t i;
+	int r = -ENOMEM;
+
+	if (v && known) {
+		for (i = 0; i < p->n; i++) {
+			v[i] = &p->v[i].d;
+			known[i] = p->v[i].bus_seen;
+		}
+		r = src_infer_buses(v, known, p->n, &p->host.bus_numbers);
+	}
+	free(v);
+	free(known);
+	return r;
+}
+
 static int build(struct tparse *p, struct dmaown_topology **ret)
 {
-	struct dmaown_topology *t = dmaown_topology_new();
+	struct dmaown_topology *t;
 	struct dmaown_host_info *h;
 	size_t i;
-	int r = 0;
+	int r;
 
+	infer(p);
+	r = infer_hierarchy(p);
+	if (r)
+		return r;
+	t = dmaown_topology_new();
 	if (!t)
 		return -ENOMEM;
-	infer(p);
 	for (i = 0; i < p->n && r >= 0; i++)
 		r = dmaown_topology_add(t, &p->v[i].d);
 	h = dmaown_topology_host(t);
 	h->iommu_present = p->host.iommu_present;
 	h->iommu_known = p->host.iommu_known;
+	h->bus_numbers = p->host.bus_numbers;
 	if (r >= 0 && p->host.iommu_kind)
 		r = dmaown_dev_set_str(&h->iommu_kind, p->host.iommu_kind);
 	if (r < 0) {

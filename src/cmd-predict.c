@@ -351,8 +351,27 @@ static void explain(struct cli *cli, const struct dmaown_topology *t,
 	char line[512];
 	size_t k;
 	bool unknown = false, ungrouped = false, pred_none = false;
+	bool inferred = false, hunknown = false;
+	size_t n = dmaown_topology_count(t), i;
 
 	dmaown_cmdline_parse(o->cmdline ? o->cmdline : h->cmdline, &cl);
+	/* the hierarchy matters if a member, or a device sharing one of
+	 * the members' predicted groups, hangs on an inferred link */
+	for (i = 0; i < n; i++) {
+		const struct dmaown_dev *d = dmaown_topology_dev(t, i);
+		bool near = false;
+
+		if (!d->parent_inferred && !d->parent_unknown)
+			continue;
+		for (k = 0; k < nm && !near; k++)
+			near = m[k] == i || (pg->group_of[i] >= 0 &&
+					     pg->group_of[i] ==
+						     pg->group_of[m[k]]);
+		if (near) {
+			inferred |= d->parent_inferred;
+			hunknown |= d->parent_unknown;
+		}
+	}
 	for (k = 0; k < nm; k++) {
 		const struct dmaown_dev *d = dmaown_topology_dev(t, m[k]);
 		int pa = d->parent;
@@ -384,6 +403,16 @@ static void explain(struct cli *cli, const struct dmaown_topology *t,
 		snprintf(
 			line, sizeof(line),
 			"a quirk missing from dmaown's table (a distribution kernel's own quirks?) or a kernel-version difference");
+	if (arr)
+		json_object_array_add(arr, json_object_new_string(line));
+	else
+		fprintf(cli->out, "  explanation: %s\n", line);
+	if (!hunknown && !inferred)
+		return;
+	snprintf(line, sizeof(line), "%s",
+		 hunknown ?
+			 "bus hierarchy unknown: lspci text had no Bus: lines and its bus numbers fit no numbering rule, so devices behind bridges were taken to sit on a root bus; paste `lspci -vv` (or -t) for the real tree" :
+			 "bus hierarchy inferred from bus numbers (lspci text had no Bus: lines): firmware that reserves bus numbers (hotplug, Thunderbolt) can make the guess wrong; paste `lspci -vv` for the real tree");
 	if (arr)
 		json_object_array_add(arr, json_object_new_string(line));
 	else

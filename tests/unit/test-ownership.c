@@ -687,6 +687,488 @@ static void s49_release_through_other_device(void **state)
 	fx_fini(&f);
 }
 
+/*
+ * §7 #30-32 need a pre-5.19 kernel: the "5.18" legacy profile.  Each runs
+ * in 5.18 and in a framework profile to show what the series changed.
+ */
+static bool is_legacy(const char *prof)
+{
+	return dmaown_profile_get(prof)->legacy_vfio_bug_on;
+}
+
+/* #30: hot-add into a live group, its native driver binds */
+static void s30_legacy_live_group_hotadd(void **state)
+{
+	const char *prof = *state;
+	struct fx f;
+	int d3;
+
+	fx_init(&f, prof);
+	vfio_hold(&f);
+	assert_int_equal(dmaown_dev_new(f.e, "d3", f.g, 0, &d3), 0);
+	if (is_legacy(prof)) {
+		/* dev_WARN "Device added to live group" */
+		assert_int_equal(dmaown_engine_warns(f.e), 1);
+		/* pre-5.19 iommu_probe_device(): default domain regardless */
+		assert_int_equal(di(&f, d3).attached, gi(&f).default_domain);
+		assert_int_equal(dmaown_dev_bind(f.e, d3, "e1000e", 0), 0);
+		assert_int_equal(dmaown_engine_crashes(f.e), 1); /* BUG_ON */
+		/* root binds a non-allowed driver to driverless d2: again */
+		assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+		assert_int_equal(dmaown_engine_crashes(f.e), 2);
+		/* no ownership calls before 5.19 */
+		assert_int_equal(gi(&f).owner_cnt, 0);
+		assert_int_equal(gi(&f).owner, 0);
+		assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EOPNOTSUPP);
+		assert_int_equal(dmaown_group_release(f.e, f.g), -EOPNOTSUPP);
+		assert_int_equal(dmaown_dev_use_default_domain(f.e, f.d2),
+				 -EOPNOTSUPP);
+		assert_int_equal(dmaown_dev_unuse_default_domain(f.e, f.d2),
+				 -EOPNOTSUPP);
+		assert_false(dmaown_group_claimed(f.e, f.g));
+	} else {
+		assert_int_equal(dmaown_engine_warns(f.e), 0);
+		assert_int_equal(dmaown_dev_bind(f.e, d3, "e1000e", 0), -EBUSY);
+		assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0),
+				 -EBUSY);
+		assert_int_equal(dmaown_engine_crashes(f.e), 0);
+	}
+	fx_fini(&f);
+}
+
+/* #31: pci-stub (allow-list) or a bridge with any driver: no BUG */
+static void s31_legacy_allowed_members(void **state)
+{
+	const char *prof = *state;
+	struct fx f;
+	bool viable;
+	int br;
+
+	fx_init(&f, prof);
+	assert_int_equal(dmaown_dev_new(f.e, "bridge", f.g, DMAOWN_DEV_BRIDGE,
+					&br),
+			 0);
+	assert_int_equal(dmaown_dev_bind(f.e, br, "shpchp", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	if (!is_legacy(prof)) {
+		/* §6.1: a bridge driver without the flag now blocks (#9) */
+		assert_false(viable);
+		assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd),
+				 -EPERM);
+		fx_fini(&f);
+		return;
+	}
+	assert_true(viable); /* non-normal header: any driver */
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	assert_int_equal(dmaown_vfio_set_iommu(f.e, f.g, f.fd), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "pci-stub", 0), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_true(viable);
+	assert_int_equal(dmaown_engine_crashes(f.e), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	/* pci-stub off, a DMA driver on: not viable, and the BUG_ON */
+	assert_int_equal(dmaown_dev_unbind(f.e, f.d2), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+	assert_int_equal(dmaown_engine_crashes(f.e), 1);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_false(viable);
+	fx_fini(&f);
+}
+
+/* legacy SET_CONTAINER checks no viability (only later users do) */
+static void s31_legacy_set_container_unchecked(void **state)
+{
+	struct fx f;
+	bool viable;
+
+	fx_init(&f, "5.18");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_false(viable);
+	/* GET_DEVICE_FD would refuse (-EINVAL); it is not modelled */
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	assert_int_equal(dmaown_engine_crashes(f.e), 0);
+	fx_fini(&f);
+}
+
+/* #32: viability checked inside the vfio-pci unbind window */
+static void s32_legacy_unbound_list(void **state)
+{
+	const char *prof = *state;
+	struct fx f;
+	bool viable;
+
+	fx_init(&f, prof);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_dev_unbind_begin(f.e, f.d1), 0);
+	/* d1 still names vfio-pci but is no VFIO device any more */
+	assert_string_equal(di(&f, f.d1).driver, "vfio-pci");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), -EBUSY);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_true(viable); /* legacy: thanks to the unbound_list */
+	checked(f.e);
+	assert_int_equal(dmaown_dev_unbind_finish(f.e, f.d1), 0);
+	assert_string_equal(di(&f, f.d1).driver, "");
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_true(viable);
+	/* the window closed: a non-allowed driver makes it non-viable */
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_false(viable);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	fx_fini(&f);
+}
+
+static void fx_init_p(struct fx *f, const struct dmaown_profile *p,
+		      unsigned int gflags, int ndev)
+{
+	fx_init_n(f, "latest", gflags, ndev);
+	dmaown_engine_free(f->e);
+	f->p = p;
+	assert_int_equal(dmaown_engine_new(p, &f->e), 0);
+	assert_int_equal(dmaown_group_new(f->e, gflags, &f->g), 0);
+	assert_int_equal(dmaown_dev_new(f->e, "d1", f->g, 0, &f->d1), 0);
+	if (ndev > 1)
+		assert_int_equal(dmaown_dev_new(f->e, "d2", f->g, 0, &f->d2),
+				 0);
+}
+
+/* #40: DEBUG_TEST_DRIVER_REMOVE, before and after the ~6.5 fix */
+static void s40_test_remove_leak(void **state)
+{
+	const char *prof = *state;
+	struct dmaown_profile p = *dmaown_profile_get(prof);
+	bool leak = !p.test_remove_runs_cleanup;
+	char why[256];
+	bool viable;
+	struct fx f;
+
+	/* without the option, one bind is one count everywhere */
+	fx_init(&f, prof);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	fx_fini(&f);
+
+	p.debug_test_driver_remove = true;
+	fx_init_p(&f, &p, 0, 2);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, leak ? 2 : 1);
+	assert_int_equal(dmaown_engine_kernel_bugs(f.e), leak ? 1 : 0);
+	if (!leak) {
+		fx_fini(&f);
+		return;
+	}
+	/* the checker reports the leak as the kernel's own */
+	assert_int_equal(dmaown_engine_check(f.e, why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "kernel bug (DEBUG_TEST_DRIVER_REMOVE"));
+	assert_non_null(strstr(why, "owner_cnt 2 but 1"));
+	assert_true(gi(&f).kernel_bug);
+	/* unbound: one count stays; VFIO sees the group as claimed */
+	assert_int_equal(dmaown_dev_unbind(f.e, f.d1), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_false(viable);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), -EPERM);
+	dmaown_engine_free(f.e);
+}
+
+/* #41: early v5.19-rc mlx5/hisi variant driver without the flag */
+static void s41_variant_driver_unflagged(void **state)
+{
+	struct fx f;
+	bool viable;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_engine_driver_override(f.e, "mlx5_vfio_pci",
+						       false, true),
+			 0);
+	assert_int_equal(dmaown_engine_driver_override(f.e, "", false, true),
+			 -EINVAL);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "mlx5-vfio-pci", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_true(gi(&f).vfio_exists);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, NULL), 0);
+	assert_false(viable);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), -EPERM);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_KERNEL);
+	checked(f.e);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	/* the fixed table (flag set): viable, claim succeeds */
+	assert_int_equal(dmaown_engine_driver_override(f.e, "mlx5_vfio_pci",
+						       true, true),
+			 0);
+	assert_int_equal(dmaown_dev_unbind(f.e, f.d1), 0);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "mlx5_vfio_pci", 0), 0);
+	assert_int_equal(gi(&f).owner_cnt, 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	fx_fini(&f);
+}
+
+/* #42: noiommu / emulated (mdev) group: no ownership calls at all */
+static void s42_vfio_fake_group(void **state)
+{
+	struct dmaown_group_info i;
+	struct fx f;
+	bool viable, cset;
+
+	fx_init_n(&f, *state, DMAOWN_GROUP_VFIO_FAKE, 1);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "vfio-pci", 0), 0);
+	assert_int_equal(dmaown_vfio_open(f.e, f.g, &f.fd), 0);
+	assert_int_equal(dmaown_vfio_set_container(f.e, f.g, f.fd), 0);
+	assert_int_equal(dmaown_vfio_set_iommu(f.e, f.g, f.fd), 0);
+	i = gi(&f);
+	assert_int_equal(i.owner, 0);
+	assert_int_equal(i.owner_cnt, 0);
+	assert_int_equal(i.mode, DMAOWN_GROUP_MODE_IDLE);
+	assert_int_equal(i.blocking_allocs, 0);
+	assert_int_equal(i.domain, 0);
+	assert_int_equal(i.vfio_domain, 0);
+	assert_true(i.vfio_container);
+	assert_int_equal(dmaown_vfio_status(f.e, f.g, f.fd, &viable, &cset), 0);
+	assert_true(viable && cset);
+	checked(f.e);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 0); /* no stray release */
+	fx_fini(&f);
+}
+
+/* #43: iommufd_device_bind() checks before the device claim */
+static void s43_iommufd_bind_checks(void **state)
+{
+	const char *prof = *state;
+	struct dmaown_engine *e;
+	int g, ok, nc, g2, d;
+
+	assert_int_equal(dmaown_engine_new(dmaown_profile_get(prof), &e), 0);
+	assert_int_equal(dmaown_group_new(e, 0, &g), 0);
+	assert_int_equal(dmaown_dev_new(e, "ok", g, 0, &ok), 0);
+	assert_int_equal(dmaown_dev_new(e, "nc", g, DMAOWN_DEV_NO_COHERENCY,
+					&nc),
+			 0);
+	assert_int_equal(dmaown_group_new(e, DMAOWN_GROUP_NO_MSI_ISOLATION,
+					  &g2),
+			 0);
+	assert_int_equal(dmaown_dev_new(e, "d", g2, 0, &d), 0);
+	if (!dmaown_profile_get(prof)->device_claim_api) {
+		assert_int_equal(dmaown_iommufd_bind(e, ok, A), -EOPNOTSUPP);
+		dmaown_engine_free(e);
+		return;
+	}
+	assert_int_equal(dmaown_iommufd_bind(e, nc, A), -EINVAL);
+	assert_false(dmaown_group_claimed(e, g));
+	assert_int_equal(dmaown_iommufd_bind(e, d, A), -EPERM);
+	assert_false(dmaown_group_claimed(e, g2));
+	dmaown_engine_set_allow_unsafe_interrupts(e, true);
+	assert_int_equal(dmaown_iommufd_bind(e, d, A), 0);
+	assert_true(dmaown_group_claimed(e, g2));
+	assert_int_equal(dmaown_engine_warns(e), 0); /* a dev_warn only */
+	assert_int_equal(dmaown_iommufd_bind(e, ok, A), 0);
+	assert_int_equal(dmaown_iommufd_bind(e, ok, B), -EPERM);
+	assert_int_equal(dmaown_iommufd_unbind(e, ok), 0);
+	assert_int_equal(dmaown_iommufd_unbind(e, d), 0);
+	assert_false(dmaown_group_claimed(e, g));
+	assert_false(dmaown_group_claimed(e, g2));
+	checked(e);
+	dmaown_engine_free(e);
+}
+
+static const char *type_of(struct fx *f)
+{
+	const char *t = NULL;
+
+	assert_int_equal(dmaown_group_type_read(f->e, f->g, &t), 0);
+	return t;
+}
+
+/* #45: KERNEL(1) singleton */
+static void s45_sysfs_type_kernel_singleton(void **state)
+{
+	bool v519 = !dmaown_profile_get(*state)->sysfs_type_uses_owner_cnt;
+	int busy = v519 ? -EBUSY : -EPERM;
+	struct fx f;
+
+	fx_init_n(&f, *state, 0, 1);
+	assert_string_equal(type_of(&f), "DMA");
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "identity", false),
+			 -EACCES);
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "dma", true),
+			 -EINVAL);
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "identity\n\n",
+						 true),
+			 -EINVAL);
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "identity", true),
+			 busy);
+	assert_string_equal(type_of(&f), "DMA");
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "DMA-FQ\n", true),
+			 0);
+	assert_string_equal(type_of(&f), "DMA-FQ");
+	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	assert_int_equal(di(&f, f.d1).attached, gi(&f).default_domain);
+	/* FQ -> DMA is no upgrade: refused like any other change */
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "DMA", true), busy);
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "auto", true), busy);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	fx_fini(&f);
+}
+
+/* #46: USER group; the read side shows the default domain's type */
+static void s46_sysfs_type_user_group(void **state)
+{
+	bool v519 = !dmaown_profile_get(*state)->sysfs_type_uses_owner_cnt;
+	struct fx f;
+
+	fx_init_n(&f, *state, 0, 1);
+	vfio_hold(&f);
+	assert_string_equal(type_of(&f), "DMA"); /* claims change nothing */
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "identity", true),
+			 v519 ? -EBUSY : -EPERM);
+	assert_string_equal(type_of(&f), "DMA");
+	/* DMA -> DMA-FQ: 5.19 refuses (not on the default domain) */
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "DMA-FQ", true),
+			 v519 ? -EBUSY : 0);
+	assert_string_equal(type_of(&f), v519 ? "DMA" : "DMA-FQ");
+	assert_int_equal(gi(&f).domain, gi(&f).vfio_domain);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_USER);
+	checked(f.e);
+	assert_int_equal(dmaown_vfio_close(f.e, f.g, f.fd), 0);
+	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	fx_fini(&f);
+
+	/* a driverless group claimed directly */
+	fx_init_n(&f, *state, 0, 1);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "identity", true),
+			 v519 ? -EBUSY : -EPERM);
+	assert_string_equal(type_of(&f), "DMA");
+	fx_fini(&f);
+}
+
+/* #47: IDLE 2-device group; latest also lets multi-device groups change */
+static void s47_sysfs_type_idle_multi(void **state)
+{
+	bool v519 = !dmaown_profile_get(*state)->sysfs_type_uses_owner_cnt;
+	struct fx f;
+	int g2;
+
+	fx_init(&f, *state);
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "identity", true),
+			 v519 ? -EINVAL : 0);
+	assert_string_equal(type_of(&f), v519 ? "DMA" : "identity");
+	assert_int_equal(dmaown_domain_type(gi(&f).domain),
+			 v519 ? DMAOWN_DOMAIN_DMA : DMAOWN_DOMAIN_IDENTITY);
+	assert_int_equal(di(&f, f.d2).attached, gi(&f).default_domain);
+	if (!v519) {
+		assert_int_equal(dmaown_group_type_write(f.e, f.g, "auto", true),
+				 0);
+		assert_string_equal(type_of(&f), "DMA");
+	}
+	/* an empty group: never a default domain */
+	assert_int_equal(dmaown_group_new(f.e, 0, &g2), 0);
+	assert_int_equal(dmaown_group_type_write(f.e, g2, "identity", true),
+			 v519 ? -EINVAL : -EPERM);
+	fx_fini(&f);
+
+	/* an idle singleton changes in both */
+	fx_init_n(&f, *state, 0, 1);
+	assert_int_equal(dmaown_group_type_write(f.e, f.g, "identity", true),
+			 0);
+	assert_string_equal(type_of(&f), "identity");
+	assert_int_equal(dmaown_dev_bind(f.e, f.d1, "e1000e", 0), 0);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EPERM);
+	fx_fini(&f);
+}
+
+/* #48: CDX swallows the ownership error of dma_configure */
+static void s48_cdx_quirk(void **state)
+{
+	const char *prof = *state;
+	struct dmaown_group_info i;
+	char why[256];
+	struct fx f;
+	int cdx;
+
+	fx_init(&f, prof);
+	if (!dmaown_profile_get(prof)->cdx_bus) {
+		assert_int_equal(dmaown_dev_new(f.e, "cdx", f.g, DMAOWN_DEV_CDX,
+						&cdx),
+				 -EOPNOTSUPP);
+		fx_fini(&f);
+		return;
+	}
+	assert_int_equal(dmaown_dev_new(f.e, "cdx", f.g, DMAOWN_DEV_CDX, &cdx),
+			 0);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	/* a PCI member is refused as usual */
+	assert_int_equal(dmaown_dev_bind(f.e, f.d2, "e1000e", 0), -EBUSY);
+	assert_int_equal(dmaown_engine_kernel_bugs(f.e), 0);
+	checked(f.e);
+	/* the CDX member binds: error swallowed */
+	assert_int_equal(dmaown_dev_bind(f.e, cdx, "cdx_kdrv", 0), 0);
+	assert_int_equal(dmaown_engine_kernel_bugs(f.e), 1);
+	assert_int_equal(gi(&f).owner_cnt, 1);
+	assert_int_equal(dmaown_engine_check(f.e, why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "kernel bug (CDX"));
+	assert_non_null(strstr(why, "DMA-API driver(s) bound"));
+	/* its dma_cleanup consumes the user's count */
+	assert_int_equal(dmaown_dev_unbind(f.e, cdx), 0);
+	i = gi(&f);
+	assert_int_equal(i.owner_cnt, 0);
+	assert_int_equal(i.owner, A);
+	assert_int_equal(dmaown_engine_check(f.e, why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "kernel bug (CDX"));
+	assert_non_null(strstr(why, "owner set, owner_cnt 0"));
+	/* the user's release WARNs and does nothing */
+	assert_int_equal(dmaown_engine_warns(f.e), 0);
+	assert_int_equal(dmaown_group_release(f.e, f.g), 0);
+	assert_int_equal(dmaown_engine_warns(f.e), 1);
+	assert_int_equal(gi(&f).owner, A);
+	assert_int_equal(gi(&f).domain, gi(&f).blocking_domain);
+	dmaown_engine_free(f.e);
+}
+
+/* #50: proposed resetting_domain */
+static void s50_resetting_domain(void **state)
+{
+	struct dmaown_profile p = *dmaown_profile_get(*state);
+	struct fx f;
+	unsigned long d;
+
+	fx_init(&f, *state); /* off in every released profile */
+	assert_int_equal(dmaown_dev_reset_prepare(f.e, f.d1), -EOPNOTSUPP);
+	fx_fini(&f);
+
+	p.reset_blocks_attach = true;
+	fx_init_p(&f, &p, 0, 2);
+	d = dmaown_domain_alloc(f.e, DMAOWN_DOMAIN_UNMANAGED);
+	assert_int_equal(dmaown_dev_reset_prepare(f.e, f.d1), 0);
+	assert_int_equal(dmaown_dev_reset_prepare(f.e, f.d1), -EBUSY);
+	assert_int_equal(gi(&f).resetting, 1);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), -EBUSY);
+	assert_int_equal(dmaown_group_attach(f.e, f.g, d), -EBUSY);
+	if (p.device_claim_api)
+		assert_int_equal(dmaown_dev_claim(f.e, f.d2, A), -EBUSY);
+	assert_int_equal(gi(&f).mode, DMAOWN_GROUP_MODE_IDLE);
+	assert_int_equal(gi(&f).blocking_allocs, 0);
+	assert_int_equal(gi(&f).domain, gi(&f).default_domain);
+	assert_int_equal(dmaown_dev_reset_done(f.e, f.d1), 0);
+	assert_int_equal(dmaown_dev_reset_done(f.e, f.d1), -EINVAL);
+	assert_int_equal(dmaown_group_attach(f.e, f.g, d), 0);
+	assert_int_equal(dmaown_group_detach(f.e, f.g, d), 0);
+	assert_int_equal(dmaown_group_claim(f.e, f.g, A), 0);
+	fx_fini(&f);
+}
+
 static void vfio_group_file(void **state)
 {
 	unsigned int stale;
@@ -839,7 +1321,26 @@ int main(void)
 		BOTH(s38_probe_fails),
 		BOTH(s39_dma_configure_fails),
 		BOTH(s44_require_direct),
+		cmocka_unit_test_prestate(s30_legacy_live_group_hotadd,
+					  (void *)"5.18"),
+		BOTH(s30_legacy_live_group_hotadd),
+		cmocka_unit_test_prestate(s31_legacy_allowed_members,
+					  (void *)"5.18"),
+		BOTH(s31_legacy_allowed_members),
+		cmocka_unit_test(s31_legacy_set_container_unchecked),
+		cmocka_unit_test_prestate(s32_legacy_unbound_list,
+					  (void *)"5.18"),
+		BOTH(s32_legacy_unbound_list),
+		BOTH(s40_test_remove_leak),
+		BOTH(s41_variant_driver_unflagged),
+		BOTH(s42_vfio_fake_group),
+		BOTH(s43_iommufd_bind_checks),
+		BOTH(s45_sysfs_type_kernel_singleton),
+		BOTH(s46_sysfs_type_user_group),
+		BOTH(s47_sysfs_type_idle_multi),
+		BOTH(s48_cdx_quirk),
 		cmocka_unit_test(s49_release_through_other_device),
+		BOTH(s50_resetting_domain),
 		BOTH(vfio_group_file),
 		cmocka_unit_test(vfio_cookie_per_profile),
 		cmocka_unit_test(no_iommu_device),

@@ -11,6 +11,8 @@
 #                   output if that works, and emit the directory as a
 #                   base64 tar.gz
 #   sim SCRIPT      run `dmaown sim --live /dmaown/scripts/SCRIPT`
+#   assign SUITE    run /dmaown/assign/assign.sh SUITE (quick or full):
+#                   dmaown assign/release/recover/explain on this kernel
 #   dmesg           emit the kernel log
 # Each result is printed between "==DMAOWN-BEGIN KIND NAME==" and
 # "==DMAOWN-END KIND NAME RC==" on the console.  A failing action is
@@ -99,6 +101,16 @@ while read -r action arg; do
 	groups) do_groups ;;
 	snapshot) do_snapshot "$arg" ;;
 	sim) do_sim "$arg" ;;
+	assign)
+		begin assign "$arg"
+		rc=127
+		if have_dmaown; then
+			rc=0
+			sh /dmaown/assign/assign.sh "$arg" 2>&1 || rc=$?
+		else
+			echo "dmaown is not in the initramfs"
+		fi
+		end assign "$arg" "$rc" ;;
 	dmesg) begin dmesg kernel; dmesg; end dmesg kernel 0 ;;
 	*) echo "==DMAOWN-WARN== unknown action $action" ;;
 	esac

@@ -10,7 +10,7 @@
 # The image holds busybox (every applet linked), the modules the bench
 # needs (decompressed; busybox modprobe reads modules.dep), modules.alias,
 # the dmaown program, libdmaown.so and every library ldd lists, pci.ids,
-# the guest scripts of tests/vm and the step scripts of SCRIPTDIR
+# the guest scripts of tests/vm and tests/vm/assign, the step scripts of SCRIPTDIR
 # (default tests/vm/scripts).  Without -b, or if BUILDDIR has no dmaown
 # binary, the image carries the busybox-sh fallback snapshotter only.
 #
@@ -117,6 +117,11 @@ done
 for f in modules.alias modules.softdep modules.builtin modules.order; do
 	[ -f "$mdir/$f" ] && cp "$mdir/$f" "$root/lib/modules/$kver/"
 done
+# the binary indexes (modules.dep.bin, modules.alias.bin ...): libkmod,
+# which `dmaown assign` loads vfio-pci/pci-stub through, reads only those;
+# busybox modprobe reads the text modules.dep that depmod rewrites
+command -v depmod >/dev/null || die "depmod not found (install kmod)"
+depmod -b "$root" "$kver" || die "depmod failed on the initramfs tree"
 
 # dmaown and its libraries
 dmaown=
@@ -149,7 +154,9 @@ done
 
 # guest scripts
 cp "$here/guest-snapshot.sh" "$here/guest-run.sh" "$root/dmaown/"
-chmod +x "$root/dmaown/"*.sh
+mkdir -p "$root/dmaown/assign"
+cp "$here/assign/"*.sh "$root/dmaown/assign/"
+chmod +x "$root/dmaown/"*.sh "$root/dmaown/assign/"*.sh
 if [ -d "$scripts" ]; then
 	mkdir -p "$root/dmaown/scripts"
 	for s in "$scripts"/*.sim; do

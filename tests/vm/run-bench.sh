@@ -17,7 +17,8 @@
 #   -j JOBS          QEMU instances at once (default 2)
 #   --save-fixtures  copy each snapshot and its kernel groups to
 #                    tests/fixtures/vm/KERNEL-IOMMU-TOPO/
-#   --only REGEX     run only the jobs ("topo|sim KERNEL IOMMU NAME") matching
+#   --only REGEX     run only the jobs ("topo|sim|assign KERNEL IOMMU NAME")
+#                    matching
 #   --snapshot-only  do not fail because `dmaown predict`/`sim` are missing
 #                    (for collecting fixtures while they are written)
 #
@@ -25,7 +26,11 @@
 # with `dmaown predict --json` run in the guest and with
 # `dmaown --root SNAPSHOT-WITHOUT-GROUPS predict --json` run here.  For each
 # step script: `dmaown sim --live` in the guest against `dmaown --root
-# SNAPSHOT sim` here, step by step.  Exit 0 only if every boot worked and
+# SNAPSHOT sim` here, step by step.  For each assign job: tests/vm/assign/
+# assign.sh (quick or full, as the run) in the guest moves the topology's
+# multi-device groups with `dmaown assign/release/recover`, injects real
+# failures, kills and races, and checks the host after each; every check
+# must pass.  Exit 0 only if every boot worked and
 # everything matched; the table is OUTDIR/results.md.
 set -eu
 
@@ -49,6 +54,12 @@ if [ "${1:-}" = "--job" ]; then
 	if [ "$kind" = topo ]; then
 		topo=$here/topologies/$name.topo
 		id=$kname-$iommu-$name
+	elif [ "$kind" = assign ]; then
+		topo=$here/topologies/$name.topo
+		id=assign-$kname-$iommu-$name
+		# a few hundred dmaown runs under TCG
+		DMAOWN_VM_TIMEOUT=${DMAOWN_VM_TIMEOUT_ASSIGN:-600}
+		export DMAOWN_VM_TIMEOUT
 	else
 		script=$here/scripts/$name.sim
 		tname=$(sed -n 's/^#[[:space:]]*topology:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
@@ -62,11 +73,13 @@ if [ "${1:-}" = "--job" ]; then
 	mkdir -p "$dir"
 	res=$out/status/$id
 	mkdir -p "$out/status"
+	suite=$DMAOWN_BENCH_MODE
 	{
 		sed -n 's/^#@guest[[:space:]]*/sh /p' "$topo"
 		echo groups
 		echo "snapshot $name"
 		[ "$kind" = sim ] && echo "sim $name.sim"
+		[ "$kind" = assign ] && echo "assign $suite"
 		echo dmesg
 	} >"$dir/run.conf"
 	if ! "$here/boot.sh" -k "$kdir" -r "$initrd" -i "$iommu" -t "$topo" \
@@ -92,7 +105,20 @@ if [ "${1:-}" = "--job" ]; then
 		cp "$dir/kernel-groups.txt" "$fx/kernel-groups.txt"
 	fi
 	verdict=
-	if [ "$kind" = topo ]; then
+	if [ "$kind" = assign ]; then
+		txt=$dir/res/assign-$suite.txt
+		arc=$(cat "$dir/res/assign-$suite.rc" 2>/dev/null || echo none)
+		np=$(grep -c '^PASS ' "$txt" 2>/dev/null || true)
+		nf=$(grep -c '^FAIL ' "$txt" 2>/dev/null || true)
+		if [ "$arc" = 127 ] || [ -z "$dmaown" ]; then
+			verdict=NO-ASSIGN
+		elif [ "$arc" = 0 ] && [ "${nf:-0}" = 0 ] && [ "${np:-0}" -gt 0 ]; then
+			verdict="match ($np checks)"
+		else
+			verdict="FAILED ($nf of $((np + nf)) checks, exit $arc)"
+			grep '^FAIL ' "$txt" | head -n 20 | sed "s/^/run-bench: $id: /" >&2
+		fi
+	elif [ "$kind" = topo ]; then
 		# the guest's own prediction (groups visible, never read)
 		if [ "$(cat "$snap/.bench/predict.rc" 2>/dev/null)" = 0 ]; then
 			if python3 "$here/vmtool.py" compare "$dir/kernel-groups.txt" \
@@ -216,6 +242,19 @@ for s in "$here"/scripts/*.sim; do
 	i=$((i + 1))
 done
 
+# group moves: topologies with multi-device groups (tests/vm/assign);
+# --quick: one each kernel, both kernels covered
+if [ "$mode" = full ]; then
+	for k in $knames; do
+		for t in pci-bridges mf-endpoint switch-bridge; do
+			echo "assign $k intel $t" >>"$joblist"
+		done
+	done
+else
+	echo "assign $k1 intel pci-bridges" >>"$joblist"
+	echo "assign $k2 intel mf-endpoint" >>"$joblist"
+fi
+
 if [ -n "$only" ]; then
 	grep -E -- "$only" "$joblist" >"$joblist.only" || die "--only $only matches no job"
 	mv "$joblist.only" "$joblist"
@@ -223,6 +262,7 @@ fi
 echo "run-bench: $mode: $(wc -l <"$joblist") boots, $jobs at a time, results in $out" >&2
 export DMAOWN_BENCH_OUT=$out DMAOWN_BENCH_CACHE=$cache
 export DMAOWN_BENCH_DMAOWN=$dmaown DMAOWN_BENCH_SAVE=$save
+export DMAOWN_BENCH_MODE=$mode
 xargs -P "$jobs" -L 1 "$0" --job <"$joblist"
 end=$(date +%s)
 
@@ -232,7 +272,8 @@ fail=0
 	echo "| run | kernel | IOMMU | topology / script | result |"
 	echo "|---|---|---|---|---|"
 	while read -r kind k m name; do
-		if [ "$kind" = topo ]; then id=$k-$m-$name; else id=sim-$k-$m-$name; fi
+		id=$kind-$k-$m-$name
+		[ "$kind" = topo ] && id=$k-$m-$name
 		r=$(cat "$out/status/$id" 2>/dev/null || echo "NO-STATUS")
 		echo "| $kind | $k | $m | $name | $r |"
 	done <"$joblist"
@@ -241,11 +282,12 @@ fail=0
 } >"$out/results.md"
 cat "$out/results.md"
 while read -r kind k m name; do
-	if [ "$kind" = topo ]; then id=$k-$m-$name; else id=sim-$k-$m-$name; fi
+	id=$kind-$k-$m-$name
+	[ "$kind" = topo ] && id=$k-$m-$name
 	r=$(cat "$out/status/$id" 2>/dev/null || echo "NO-STATUS")
 	case $r in
 	match*) ;;
-	NO-PREDICT* | NO-SIM*)
+	NO-PREDICT* | NO-SIM* | NO-ASSIGN*)
 		[ -n "$snaponly" ] || { echo "run-bench: $id: $r" >&2; fail=1; } ;;
 	*) echo "run-bench: $id: FAILED: $r (see $out/runs/$id)" >&2; fail=1 ;;
 	esac

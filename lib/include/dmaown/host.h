@@ -39,6 +39,13 @@
  *    ERRNO is a name such as EIO or EBUSY.  "Nth write" counts every
  *    write attempt of one struct dmaown_host, from 1.
  *
+ * Test hook of the live actuator (the real-kernel bench, tests/vm/assign):
+ * when the environment variable DMAOWN_TEST_STOP_AFTER=N is set as
+ * dmaown_host_live_new() runs, the process raises SIGSTOP right after its
+ * Nth host write (N = 0: just before the first one), so that a test can
+ * kill -9 it, remove a device or race it at an exact step, then SIGCONT
+ * or recover.  Never set it in production.
+ *
  * Paths given to the ops are relative to the root ("sys/bus/pci/...").
  */
 #ifndef DMAOWN_HOST_H

@@ -16,7 +16,12 @@
  * mutex -> group mutex.  No callbacks are made under any lock.
  *
  * Kernel WARN_ON paths never abort: they bump a counter read with
- * dmaown_engine_warns().
+ * dmaown_engine_warns().  A kernel BUG_ON (pre-5.19 VFIO) never aborts
+ * either: it is recorded as a crash, read with dmaown_engine_crashes().
+ * Where the modelled kernel itself breaks an ownership invariant (a known
+ * kernel hole: the CDX bus quirk, the DEBUG_TEST_DRIVER_REMOVE leak) the
+ * engine counts a kernel-bug event (dmaown_engine_kernel_bugs()) and the
+ * invariant checker still reports the violation, labelled "kernel bug".
  *
  * Domains are plain identifiers (unsigned long, 0 = NULL domain); the
  * engine allocates them and dmaown_domain_type() tells their type.
@@ -56,11 +61,30 @@ struct dmaown_profile {
 	bool blocking_alloc_einval;	/* §1: v5.19 maps alloc failure to EINVAL */
 	bool vfio_cookie_is_group;	/* §0: cookie vfio_group (~6.1) vs container */
 	bool vfio_release_on_last_unbind; /* §4.4: vfio_device_remove_group (6.1+) */
+	/*
+	 * §4.4, §5.1: pre-5.19 ("5.18"): no ownership calls at all; VFIO
+	 * viability walks the members; the group notifier WARNs "Device
+	 * added to live group" and BUG_ONs (recorded as a crash) when a
+	 * non-viable driver binds into a live group.
+	 */
+	bool legacy_vfio_bug_on;
+	/* §3.3: CONFIG_DEBUG_TEST_DRIVER_REMOVE (a build option, off in
+	 * every named profile; copy a profile to turn it on) */
+	bool debug_test_driver_remove;
+	/* §3.3: ~6.5 fix: the test-remove path runs dma_cleanup */
+	bool test_remove_runs_cleanup;
+	/* §3.1: CDX bus exists (~6.4); its dma_configure swallows the
+	 * ownership error [C5] */
+	bool cdx_bus;
+	/* §1, §7 #50 (proposed, off in every released profile): claims and
+	 * attaches return -EBUSY while a member is being reset */
+	bool reset_blocks_attach;
 };
 
 /**
  * dmaown_profile_get() - a profile by name
- * @name: "5.19", "6.1", "6.2", "6.12", "latest"; NULL or "" = "latest"
+ * @name: "5.18" (pre-framework legacy VFIO), "5.19", "6.1", "6.2",
+ *	"6.12", "latest"; NULL or "" = "latest"
  * Return: the profile, or NULL for an unknown name.
  */
 const struct dmaown_profile *dmaown_profile_get(const char *name);
@@ -71,7 +95,8 @@ const struct dmaown_profile *dmaown_profile_get(const char *name);
  * @ret: the chosen profile
  *
  * Return: 0; -EINVAL if no "MAJOR.MINOR" can be read; -EOPNOTSUPP for a
- * kernel older than 5.19 (no ownership framework; *@ret is set to 5.19).
+ * kernel older than 5.19 (no ownership framework; *@ret is set to 5.19,
+ * the "5.18" legacy profile is only chosen by name).
  */
 int dmaown_profile_auto(const char *release,
 			const struct dmaown_profile **ret);
@@ -90,6 +115,7 @@ enum dmaown_domain_type {
 	DMAOWN_DOMAIN_BLOCKED,		/* a driver BLOCKED domain */
 	DMAOWN_DOMAIN_UNMANAGED,	/* caller/user domain, or empty paging
 					 * domain used as blocking fallback */
+	DMAOWN_DOMAIN_DMA_FQ,		/* kernel default, translating, lazy */
 };
 
 /** dmaown_domain_type() - type of domain @id (encoded in the id) */
@@ -101,8 +127,17 @@ enum dmaown_domain_type dmaown_domain_type(unsigned long id);
 #define DMAOWN_GROUP_NO_PAGING	   (1u << 2) /* paging alloc fails (ENOMEM) */
 #define DMAOWN_GROUP_DEFER_DEFAULT (1u << 3) /* no default domain until
 					      * dmaown_group_default_ready() */
+#define DMAOWN_GROUP_VFIO_FAKE	   (1u << 4) /* VFIO noiommu or emulated
+					      * (mdev) group: no IOMMU, no
+					      * domains, VFIO makes no
+					      * ownership calls (§4.4) */
+#define DMAOWN_GROUP_NO_MSI_ISOLATION (1u << 5) /* iommufd: MSIs not
+						 * isolated (§4.5) */
 /* device flags for dmaown_dev_new() */
 #define DMAOWN_DEV_REQUIRE_DIRECT  (1u << 0) /* firmware 1:1 (RMRR) */
+#define DMAOWN_DEV_BRIDGE	   (1u << 1) /* PCI header type not normal */
+#define DMAOWN_DEV_NO_COHERENCY	   (1u << 2) /* no IOMMU_CAP_CACHE_COHERENCY */
+#define DMAOWN_DEV_CDX		   (1u << 3) /* on the CDX bus (§3.1) */
 
 enum dmaown_group_mode {
 	DMAOWN_GROUP_MODE_IDLE,
@@ -124,6 +159,8 @@ struct dmaown_group_info {
 	unsigned long blocking_domain;
 	size_t ndevs;			/* present members */
 	unsigned int blocking_allocs;	/* blocking domains ever allocated */
+	unsigned int resetting;		/* members under reset (proposed) */
+	bool kernel_bug;		/* a known kernel hole was hit here */
 	/* VFIO layer */
 	bool vfio_exists;		/* a member is bound to a VFIO driver */
 	bool vfio_open;			/* the group file is open */
@@ -160,6 +197,29 @@ const struct dmaown_profile *dmaown_engine_profile(const struct dmaown_engine *e
 /** dmaown_engine_warns() - WARN events counted so far */
 unsigned long dmaown_engine_warns(struct dmaown_engine *eng);
 
+/** dmaown_engine_crashes() - BUG_ON events (legacy VFIO) so far */
+unsigned long dmaown_engine_crashes(struct dmaown_engine *eng);
+
+/** dmaown_engine_kernel_bugs() - known kernel holes hit so far */
+unsigned long dmaown_engine_kernel_bugs(struct dmaown_engine *eng);
+
+/**
+ * dmaown_engine_driver_override() - declare a driver's flags for this
+ * engine only, ahead of the built-in table (dmaown/drivers.h); e.g. an
+ * early v5.19-rc VFIO variant driver without driver_managed_dma (§7 #41)
+ * Context: takes the engine lock for writing.
+ * Return: 0, -EINVAL for a bad name, -ENOMEM.
+ */
+int dmaown_engine_driver_override(struct dmaown_engine *eng, const char *name,
+				  bool driver_managed_dma, bool vfio);
+
+/**
+ * dmaown_engine_set_allow_unsafe_interrupts() - the iommufd module
+ * parameter allow_unsafe_interrupts (§4.5)
+ */
+void dmaown_engine_set_allow_unsafe_interrupts(struct dmaown_engine *eng,
+					       bool allow);
+
 /**
  * dmaown_group_new() - register an IOMMU group with no members
  * @flags: DMAOWN_GROUP_* (IOMMU driver capabilities)
@@ -188,9 +248,12 @@ int dmaown_group_default_ready(struct dmaown_engine *eng, int group);
  * the default domain).  The first member creates the default domain.
  * No driver probes here; callers model auto-probe with dmaown_dev_bind().
  * Context: takes the engine lock for writing.
+ * Legacy profile: joining a group whose container is set WARNs ("Device
+ * added to live group").
  * Return: 0; -ENOENT for an unknown group; -EINVAL if a 1:1-mapped device
  * cannot join a blocked group (latest; the device is then present but in
- * no group, and a WARN is counted); -ENOMEM.
+ * no group, and a WARN is counted); -EOPNOTSUPP for a CDX device in a
+ * profile without the CDX bus; -ENOMEM.
  */
 int dmaown_dev_new(struct dmaown_engine *eng, const char *name, int group,
 		   unsigned int flags, int *ret);
@@ -232,11 +295,61 @@ int dmaown_group_release(struct dmaown_engine *eng, int group);
 int dmaown_dev_claim(struct dmaown_engine *eng, int dev, uintptr_t cookie);
 /** iommu_device_release_dma_owner() (>=6.2, else -EOPNOTSUPP) */
 int dmaown_dev_release(struct dmaown_engine *eng, int dev);
+/*
+ * In the legacy profile none of these calls exist: they return
+ * -EOPNOTSUPP (dmaown_group_claimed() returns false).
+ */
 /** iommu_group_dma_owner_claimed(): owner_cnt != 0 (racy) */
 bool dmaown_group_claimed(struct dmaown_engine *eng, int group);
 /** attach/detach a PASID domain (counted only; >=6.2 checks use it) */
 int dmaown_group_pasid_attach(struct dmaown_engine *eng, int group);
 int dmaown_group_pasid_detach(struct dmaown_engine *eng, int group);
+
+/**
+ * dmaown_iommufd_bind() - iommufd_device_bind(ictx=@ctx, dev) (§4.5, >=6.2,
+ * else -EOPNOTSUPP): -EINVAL without cache coherency (or with no IOMMU),
+ * -EPERM if the group cannot isolate MSIs and allow_unsafe_interrupts is
+ * off, then iommu_device_claim_dma_owner(dev, ctx).
+ */
+int dmaown_iommufd_bind(struct dmaown_engine *eng, int dev, uintptr_t ctx);
+/** dmaown_iommufd_unbind() - iommu_device_release_dma_owner(dev) */
+int dmaown_iommufd_unbind(struct dmaown_engine *eng, int dev);
+
+/**
+ * dmaown_dev_reset_prepare() - proposed iommu_dev_reset_prepare(): the
+ * group's resetting_domain is set until dmaown_dev_reset_done().
+ * Return: 0; -EOPNOTSUPP without reset_blocks_attach; -ENODEV no group;
+ * -EBUSY if @dev is already under reset.
+ */
+int dmaown_dev_reset_prepare(struct dmaown_engine *eng, int dev);
+/** dmaown_dev_reset_done() - end the reset: 0, -EINVAL if none pending */
+int dmaown_dev_reset_done(struct dmaown_engine *eng, int dev);
+
+/* ---- /sys/kernel/iommu_groups/N/type (§5.3) ----------------------------- */
+
+/**
+ * dmaown_group_type_read() - the DEFAULT domain's type: "DMA", "DMA-FQ",
+ * "identity", "blocked", "unmanaged", or "unknown" without one
+ * Return: 0 or -ENOENT.
+ */
+int dmaown_group_type_read(struct dmaown_engine *eng, int group,
+			   const char **ret);
+
+/**
+ * dmaown_group_type_write() - write @buf ("DMA", "DMA-FQ", "identity",
+ * "auto", a trailing newline allowed) to the group's type file
+ * @capable: the writer has CAP_SYS_ADMIN and CAP_SYS_RAWIO
+ *
+ * v5.19: -EINVAL unless exactly one device; -EBUSY if it is bound to any
+ * driver (except DMA -> DMA-FQ) or the group is not on its default domain.
+ * sysfs_type_uses_owner_cnt: DMA -> DMA-FQ always allowed; otherwise
+ * -EPERM with no devices or owner_cnt > 0.  A DMA -> DMA-FQ upgrade keeps
+ * the kernel's domain object; the model renumbers it (ids encode the type).
+ * Context: takes the device mutex of a singleton's member (v5.19).
+ * Return: 0, -EACCES, -EINVAL, -EBUSY, -EPERM, -ENOENT.
+ */
+int dmaown_group_type_write(struct dmaown_engine *eng, int group,
+			    const char *buf, bool capable);
 
 /* ---- attach / detach (§4.1, §4.2): no ownership checks ----------------- */
 
@@ -268,7 +381,15 @@ int dmaown_dev_detach(struct dmaown_engine *eng, int dev, unsigned long domain);
  * driver sets driver_managed_dma; a failure returns at once and does not
  * run dma_cleanup), then probe(); a probe() failure runs dma_cleanup.  A
  * VFIO driver registers the device with its VFIO group; on a device with
- * no IOMMU group its probe fails -EINVAL (no noiommu mode modelled).
+ * no IOMMU group its probe fails -EINVAL (noiommu is modelled only as a
+ * DMAOWN_GROUP_VFIO_FAKE group).  Driver flags come from the engine's
+ * overrides, then the built-in table.  A CDX device's dma_configure
+ * swallows the ownership error (kernel bug event).  With
+ * debug_test_driver_remove the probe is followed by remove and re-probe;
+ * without test_remove_runs_cleanup that leaks one owner_cnt (kernel bug
+ * event).  Legacy profile: no ownership call; binding a driver that makes
+ * the member non-viable in a group with a container set is a BUG_ON,
+ * recorded as a crash (the bind itself completes).
  * Context: takes the device mutex, then the group mutex.
  * Return: 0; -EBUSY already bound or ownership conflict; -EAGAIN for
  * EPROBE_DEFER; @probe_ret; -ENODEV removed; -ENOENT unknown id.
@@ -283,6 +404,18 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
  */
 int dmaown_dev_unbind(struct dmaown_engine *eng, int dev);
 
+/**
+ * dmaown_dev_unbind_begin() - the first half of dmaown_dev_unbind(): the
+ * driver's remove() (VFIO unregister; legacy: the device joins the VFIO
+ * group's unbound_list) while the device still names its driver.
+ * dmaown_dev_unbind_finish() runs dma_cleanup, clears the driver and
+ * delivers the UNBOUND event.  Between the two the device is "unbinding":
+ * binds return -EBUSY.  Return: as dmaown_dev_unbind(); _finish without a
+ * _begin is a full unbind.
+ */
+int dmaown_dev_unbind_begin(struct dmaown_engine *eng, int dev);
+int dmaown_dev_unbind_finish(struct dmaown_engine *eng, int dev);
+
 /* ---- VFIO group layer (§4.4) -------------------------------------------- */
 
 /*
@@ -294,11 +427,14 @@ int dmaown_dev_unbind(struct dmaown_engine *eng, int dev);
 /** open /dev/vfio/N: -ENOENT no VFIO member, -EBUSY already open */
 int dmaown_vfio_open(struct dmaown_engine *eng, int group,
 		     unsigned int *ret_fd);
-/** VFIO_GROUP_GET_STATUS */
+/** VFIO_GROUP_GET_STATUS (legacy: VIABLE from walking the members:
+ * no driver, pci-stub, non-normal header, VFIO device, unbound_list) */
 int dmaown_vfio_status(struct dmaown_engine *eng, int group, unsigned int fd,
 		       bool *ret_viable, bool *ret_container_set);
 /** VFIO_GROUP_SET_CONTAINER: the group claim (-EPERM/-EBUSY straight
- * back); -EINVAL if already set */
+ * back); -EINVAL if already set.  No ownership call for a
+ * DMAOWN_GROUP_VFIO_FAKE group or in the legacy profile (which checks
+ * no viability here either: the group just becomes "live"). */
 int dmaown_vfio_set_container(struct dmaown_engine *eng, int group,
 			      unsigned int fd);
 /** VFIO_SET_IOMMU(TYPE1v2): allocate and attach a user domain; on failure

@@ -145,6 +145,14 @@ struct dmaown_dev {
 	bool parent_known;	/* (src) source set parent_bdf itself (sysfs path) */
 	struct dmaown_bdf parent_bdf;	/* (src) valid if parent_known && has_parent */
 	bool has_parent;			/* (src) with parent_known */
+	/*
+	 * (src) the source had no bus numbers for the bridges above: the
+	 * link rests on an inferred numbering (see dmaown_host_info
+	 * bus_numbers), or could not be inferred at all (the device is then
+	 * shown on a root bus, which it may not be on)
+	 */
+	bool parent_inferred;
+	bool parent_unknown;
 	int parent;	/* (fin) bridge whose secondary bus holds this device */
 	bool on_root_bus;	/* (fin) no bridge above (root bus or virtual bus off one) */
 	bool on_virtual_bus;	/* (fin) VF on a bus no bridge owns */
@@ -168,6 +176,14 @@ struct dmaown_dev {
 
 struct dmaown_topology;
 
+/* where the bridges' bus numbers (and so the parent links) came from */
+enum dmaown_bus_numbers {
+	DMAOWN_BUSNUM_READ = 0,	/* read from config space or printed */
+	DMAOWN_BUSNUM_DFS,	/* inferred: depth-first, one bus per bridge */
+	DMAOWN_BUSNUM_GAPS,	/* inferred: DFS with reserved bus ranges */
+	DMAOWN_BUSNUM_UNKNOWN,	/* could not be inferred: parents unknown */
+};
+
 /* host-wide facts kept with the topology */
 struct dmaown_host_info {
 	char *cmdline;		/* /proc/cmdline, or NULL */
@@ -176,6 +192,8 @@ struct dmaown_host_info {
 	bool iommu_known;	/* the source could tell */
 	char *iommu_kind;	/* "intel", "amd", "virtio", ... or NULL */
 	bool ivrs_present;	/* AMD ACPI IVRS table present */
+	/* worst of all domains; anything but READ: lspci text without Bus: */
+	enum dmaown_bus_numbers bus_numbers;
 };
 
 struct dmaown_topology *dmaown_topology_new(void);
