@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for name in config lspci-text lspci-dump snapshot script cmdline acpi; do
+for name in config lspci-text lspci-dump snapshot script cmdline acpi broker; do
 	bin=$build/fuzz/fuzz-$name
 	if [ ! -x "$bin" ]; then
 		echo "run-fuzzers: $bin missing (meson setup -Dfuzz=true with clang)" >&2

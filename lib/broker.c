@@ -52,19 +52,23 @@ const char *dmaown_broker_gstate_name(enum dmaown_broker_gstate s)
  */
 static const char *clip(const char *s, size_t max, char *buf, size_t len)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), i;
 
 	if (max + 4 > len)
 		max = len - 4;
 	if (n <= max) {
 		memcpy(buf, s, n + 1);
-		return buf;
+	} else {
+		n = max;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(buf, s, n);
+		memcpy(buf + n, "...", 4);
 	}
-	n = max;
-	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(buf, s, n);
-	memcpy(buf + n, "...", 4);
+	/* messages are one line */
+	for (i = 0; buf[i]; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
 	return buf;
 }
 
@@ -262,6 +266,45 @@ static int parse_object(struct json_object *o, struct dmaown_broker_req *r,
 	return 0;
 }
 
+/* strict UTF-8: no overlong forms, surrogates or code points > U+10FFFF */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, len;
+	uint32_t cp;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			len = 2;
+			cp = s[i] & 0x1f;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			len = 3;
+			cp = s[i] & 0x0f;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			len = 4;
+			cp = s[i] & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i < len)
+			return false;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 int dmaown_broker_parse(const char *line, size_t len,
 			struct dmaown_broker_req *ret, struct dmaown_err *err)
 {
@@ -282,6 +325,9 @@ int dmaown_broker_parse(const char *line, size_t len,
 	if (memchr(line, '\0', len))
 		return dmaown_err_set(err, -EINVAL,
 				      "request contains a NUL byte");
+	if (!valid_utf8((const unsigned char *)line, len))
+		return dmaown_err_set(err, -EINVAL,
+				      "request is not valid UTF-8");
 	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
 		       line[len - 1] == '\t'))
 		len--;
@@ -394,6 +440,17 @@ static char *clean_utf8(const char *s)
 	return out;
 }
 
+/* the errno's name: dmaown's table, else the C library's */
+static const char *errno_name(int code)
+{
+	const char *n = dmaown_errno_name(code);
+
+	if (n && strncmp(n, "E?", 2))
+		return n;
+	n = strerrorname_np(-code);
+	return n ? n : "EIO";
+}
+
 int dmaown_broker_error(const char *id, int code, const char *message,
 			char **ret)
 {
@@ -408,8 +465,8 @@ int dmaown_broker_error(const char *id, int code, const char *message,
 	}
 	json_object_object_add(o, "ok", json_object_new_boolean(0));
 	json_object_object_add(o, "error",
-			       json_object_new_string(dmaown_errno_name(
-				       code > 0 ? -code : code)));
+			       json_object_new_string(
+				       errno_name(code > 0 ? -code : code)));
 	json_object_object_add(o, "message", json_object_new_string(m));
 	free(m);
 	return finish(o, id, ret);

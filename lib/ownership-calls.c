@@ -594,8 +594,8 @@ static int __type_write(struct dmaown_engine *eng, struct og_group *g,
 			enum dmaown_domain_type req, bool bound)
 {
 	enum dmaown_domain_type cur = dmaown_domain_type(g->default_domain);
-	bool fq_upgrade = req == DMAOWN_DOMAIN_DMA_FQ &&
-			  cur == DMAOWN_DOMAIN_DMA;
+	bool fq_upgrade =
+		req == DMAOWN_DOMAIN_DMA_FQ && cur == DMAOWN_DOMAIN_DMA;
 
 	if (eng->prof->sysfs_type_uses_owner_cnt) {
 		/* a flush queue comes up without tearing the domain down */
@@ -631,8 +631,7 @@ static int __type_write(struct dmaown_engine *eng, struct og_group *g,
 	return 0;
 }
 
-static struct og_dev *sole_member(struct dmaown_engine *eng,
-				  struct og_group *g)
+static struct og_dev *sole_member(struct dmaown_engine *eng, struct og_group *g)
 {
 	for (size_t i = 0; i < g->nmembers; i++) {
 		struct og_dev *m = eng->devs[g->members[i]];

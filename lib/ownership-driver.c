@@ -16,6 +16,14 @@
  * while 5.19 keeps the claim until the group file is closed.  Both
  * behaviours are read from the kernel sources, TO BE CONFIRMED by the
  * real-kernel bench (tests/vm).
+ *
+ * VFIO noiommu/emulated groups (DMAOWN_GROUP_VFIO_FAKE) make no ownership
+ * calls [L11].  The pre-5.19 "legacy" profile makes none at all: VFIO
+ * walks the members for viability (vfio_dev_viable(): no driver,
+ * "pci-stub", non-normal header, a VFIO device of the group, or on the
+ * unbound_list) and its group notifier WARNs on a hot-add into a live
+ * group and BUG_ONs - recorded as a crash - when a bind leaves a live
+ * group non-viable [L9][L9b].
  */
 #include <errno.h>
 #include <string.h>
@@ -109,8 +117,9 @@ int dmaown_dev_bind(struct dmaown_engine *eng, int dev, const char *driver,
 		if (eng->prof->test_remove_runs_cleanup)
 			__og_unuse_default(eng, g);
 		else
-			__og_kernel_bug(eng, g,
-					"DEBUG_TEST_DRIVER_REMOVE owner_cnt leak");
+			__og_kernel_bug(
+				eng, g,
+				"DEBUG_TEST_DRIVER_REMOVE owner_cnt leak");
 		r = __dma_configure(eng, g, d);
 		pthread_mutex_unlock(&g->lock);
 		if (r)

@@ -128,8 +128,8 @@ int dmaown_engine_driver_override(struct dmaown_engine *eng, const char *name,
 	return r;
 }
 
-void og_driver_flags(struct dmaown_engine *eng, const char *name,
-		     bool *managed, bool *vfio)
+void og_driver_flags(struct dmaown_engine *eng, const char *name, bool *managed,
+		     bool *vfio)
 {
 	for (size_t i = 0; i < eng->noverrides; i++) {
 		if (dmaown_driver_name_eq(eng->overrides[i].name, name)) {

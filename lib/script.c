@@ -376,6 +376,12 @@ int dmaown_script_run(const struct dmaown_script *s,
 		}
 		if (out)
 			fputc('\n', out);
+		if (out && be->events) {
+			char ev[256];
+
+			while (be->events(be->ctx, ev, sizeof(ev)) > 0)
+				fprintf(out, "  # kernel: %s\n", ev);
+		}
 	}
 	if (res)
 		*res = rr;

@@ -34,6 +34,7 @@ struct dmaown_sim_model {
 	size_t nloaded;
 	struct held *held; /* per partition group */
 	size_t *order; /* scan order */
+	unsigned long seen_warns, seen_crashes, seen_bugs; /* reported */
 };
 
 void dmaown_sim_model_free(struct dmaown_sim_model *m)
@@ -413,6 +414,33 @@ static int m_get_viable(void *ctx, struct dmaown_bdf bdf, bool *ret)
 	return r;
 }
 
+/* what the kernel would have logged or suffered since the last call */
+static int m_events(void *ctx, char *buf, size_t len)
+{
+	struct dmaown_sim_model *m = ctx;
+	unsigned long c = dmaown_engine_crashes(m->eng);
+	unsigned long b = dmaown_engine_kernel_bugs(m->eng);
+	unsigned long w = dmaown_engine_warns(m->eng);
+
+	if (b > m->seen_bugs) {
+		m->seen_bugs = b;
+		snprintf(buf, len, "known kernel bug path hit (ownership count no longer matches the drivers)");
+		return 1;
+	}
+	if (w > m->seen_warns) {
+		snprintf(buf, len, "WARN (%lu) logged by the IOMMU or VFIO core",
+			 w - m->seen_warns);
+		m->seen_warns = w;
+		return 1;
+	}
+	if (c > m->seen_crashes) {
+		m->seen_crashes = c;
+		snprintf(buf, len, "BUG_ON in VFIO's group notifier: the real kernel crashes here (pre-5.19)");
+		return 1;
+	}
+	return 0;
+}
+
 void dmaown_sim_model_backend(struct dmaown_sim_model *m,
 			      struct dmaown_sim_backend *ret)
 {
@@ -428,5 +456,6 @@ void dmaown_sim_model_backend(struct dmaown_sim_model *m,
 		.get_driver = m_get_driver,
 		.get_viable = m_get_viable,
 		.lookup = m_lookup,
+		.events = m_events,
 	};
 }

@@ -23,7 +23,7 @@ static const char sim_usage[] =
 	"kernel's DMA ownership, seeded from the host or snapshot: its devices,\n"
 	"bound drivers and loaded drivers.  Prints `STEP => OUTCOME` per step.\n"
 	"\n"
-	"  --profile P    kernel semantics: 5.19, 6.1, 6.2, 6.12, latest (default),\n"
+	"  --profile P    kernel semantics: 5.18 (pre-ownership VFIO), 5.19, 6.1, 6.2, 6.12, latest (default),\n"
 	"                 auto (from the snapshot's kernel release)\n"
 	"  --groups=MODE  kernel: the snapshot's /sys/kernel/iommu_groups;\n"
 	"                 predicted: dmaown's prediction from the topology;\n"
@@ -124,7 +124,7 @@ static int pick_profile(struct cli *cli, struct dmaown_topology *t,
 		if (!*ret)
 			return cli_error(
 				cli,
-				"sim: unknown profile '%s' (5.19, 6.1, 6.2, 6.12, latest, auto)",
+				"sim: unknown profile '%s' (5.18 (pre-ownership VFIO), 5.19, 6.1, 6.2, 6.12, latest, auto)",
 				name);
 		return CLI_OK;
 	}

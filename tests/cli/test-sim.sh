@@ -94,6 +94,14 @@ check "unknown profile exits 2" run 2 --root "$ROOT" sim --profile 3.2 "$T/table
 check "bad --groups exits 2" run 2 --root "$ROOT" sim --groups=maybe "$T/table.steps"
 check "no script exits 2" run 2 --root "$ROOT" sim
 check "missing root exits 2" run 2 --root "$T/nowhere" sim "$T/table.steps"
+# pre-5.19 VFIO: the seed's hot-add into a held group ends in BUG_ON
+SEED="$SRCDIR/tests/vm/scripts/seed-hotadd-held.sim"
+SB="$SRCDIR/tests/fixtures/vm/6.1-intel-switch-bridge"
+check "5.19 seed script matches" run 0 --root "$SB" sim --profile 5.19 "$SEED"
+check "5.19 reports no kernel crash" bash -c "! grep -q 'kernel: BUG_ON' '$T/out'"
+check "5.18 seed script differs" run 1 --root "$SB" sim --profile 5.18 "$SEED"
+check "5.18 reports the BUG_ON after rescan" \
+	bash -c "grep -A2 '^rescan => ok' '$T/out' | grep -q 'kernel: BUG_ON'"
 check "--help exits 0" run 0 sim --help
 check "--help shows usage" grep -q "^Usage: dmaown .*sim" "$T/out"
 

@@ -66,6 +66,10 @@ extern "C" {
  * @lookup: optional; 0 if @bdf is a device of this host (even if
  *	currently removed), -ENODEV if the host never had it.  The runner
  *	checks every step with it before running anything.
+ * @events: optional; after each step, 1 with a one-line description in
+ *	@buf of what the kernel would have logged or suffered (WARN,
+ *	BUG_ON, a known kernel bug path) since the previous call, else 0.
+ *	The runner prints it as "  # kernel: ..." under the step.
  */
 struct dmaown_sim_backend {
 	const char *name;
@@ -80,6 +84,7 @@ struct dmaown_sim_backend {
 			  size_t len);
 	int (*get_viable)(void *ctx, struct dmaown_bdf bdf, bool *ret);
 	int (*lookup)(void *ctx, struct dmaown_bdf bdf);
+	int (*events)(void *ctx, char *buf, size_t len);
 };
 
 enum dmaown_step_verb {

@@ -419,10 +419,11 @@ phase_c() {	# GROUP BDF
 	expect_orig "c release restores override $first=$od (group $g)"
 	stopped $((k - 1)) dmaown assign "$r" --state-dir "$SD"
 	if [ "$pid" != 0 ]; then
-		echo 1 >"/sys/bus/pci/devices/$victim/remove"
+		# the device with the override goes: re-added, it has none
+		echo 1 >"/sys/bus/pci/devices/$first/remove"
 		finish_bg
 		expect_failed "c failure with override $first=$od" "failed"
-		after_remove "$victim" "c failure with override $first=$od"
+		after_remove "$first" "c failure with override $first=$od"
 	else
 		fail "c override: dmaown did not stop"
 	fi
