@@ -99,6 +99,15 @@ SEED="$SRCDIR/tests/vm/scripts/seed-hotadd-held.sim"
 SB="$SRCDIR/tests/fixtures/vm/6.1-intel-switch-bridge"
 check "5.19 seed script matches" run 0 --root "$SB" sim --profile 5.19 "$SEED"
 check "5.19 reports no kernel crash" bash -c "! grep -q 'kernel: BUG_ON' '$T/out'"
+# the same table on a snapshot of spec/real-kernel.md's own topology, with
+# the kernel's group data removed (groups predicted from config space)
+cp -r "$SB" "$T/sb"
+rm -rf "$T/sb/sys/kernel/iommu_groups"
+find "$T/sb/sys/devices" -name iommu_group -delete
+check "real-kernel.md table on its topology, groups predicted" \
+	run 0 --root "$T/sb" sim --profile auto "$SEED"
+check "every step of the table ran" \
+	bash -c "[ \$(grep -c ' => ' '$T/out') = \$(grep -c '=>' '$SEED') ]"
 check "5.18 seed script differs" run 1 --root "$SB" sim --profile 5.18 "$SEED"
 check "5.18 reports the BUG_ON after rescan" \
 	bash -c "grep -A2 '^rescan => ok' '$T/out' | grep -q 'kernel: BUG_ON'"
