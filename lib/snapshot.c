@@ -372,6 +372,46 @@ static bool dir_empty(const char *dir)
 	return empty;
 }
 
+/*
+ * Empty directories carry meaning (a loaded driver with no device, an
+ * IOMMU unit) but vanish in git and some archivers: give each one an
+ * empty ".dmaown-keep" file.  Depth-limited; symlinks are not followed.
+ */
+static int keep_empty_dirs(const char *path, int depth)
+{
+	char sub[PATH_MAX];
+	struct dirent *e;
+	bool empty = true;
+	DIR *d;
+	int r = 0, fd;
+
+	if (depth > 64)
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && !r) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		empty = false;
+		if (e->d_type != DT_DIR)
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) >=
+		    (int)sizeof(sub))
+			continue;
+		r = keep_empty_dirs(sub, depth + 1);
+	}
+	closedir(d);
+	if (!r && empty) {
+		snprintf(sub, sizeof(sub), "%s/.dmaown-keep", path);
+		fd = open(sub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	}
+	return r;
+}
+
 int dmaown_snapshot_write_flags(const char *root, const char *dir,
 				unsigned int flags, struct dmaown_err *err)
 {
@@ -397,6 +437,11 @@ int dmaown_snapshot_write_flags(const char *root, const char *dir,
 				      strerror(errno));
 	chmod(s.tmp, 0755);
 	r = write_all(&s);
+	if (!r) {
+		r = keep_empty_dirs(s.tmp, 0);
+		if (r)
+			dmaown_err_set(err, r, "%s: %s", s.tmp, strerror(-r));
+	}
 	if (!r && rename(s.tmp, dir))
 		r = dmaown_err_set(err, -errno, "%s: %s", dir,
 				   strerror(errno));

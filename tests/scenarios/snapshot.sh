@@ -39,6 +39,19 @@ case $err in *"$t/s1"*) ;; *) fail "overwrite: error does not name the dir: $err
 "$DMAOWN" snapshot --bogus "$t/x" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad option not exit 2"
 "$DMAOWN" --root "$t/nonexistent" snapshot "$t/s3" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad root not exit 2"
 
+# a snapshot survives git (which drops empty directories): the loaded
+# drivers and IOMMU units are still there after a commit and a clone
+if command -v git >/dev/null; then
+	[ -z "$(find "$t/s1" -type d -empty)" ] || fail "snapshot has empty directories"
+	mkdir -p "$t/g" && cp -r "$t/s1" "$t/g/snap"
+	(cd "$t/g" && git init -q && git add -A &&
+	 git -c user.name=t -c user.email=t@t commit -qm s) || fail "git commit"
+	git clone -q "$t/g" "$t/gc" || fail "git clone"
+	a=$(ls "$t/s1/sys/bus/pci/drivers" | sort | tr '\n' ' ')
+	b=$(ls "$t/gc/snap/sys/bus/pci/drivers" | sort | tr '\n' ' ')
+	[ "$a" = "$b" ] || fail "drivers lost through git: [$a] vs [$b]"
+fi
+
 # a corrupt tree: one line naming the path, exit 2
 echo banana > "$d/vendor"
 err=$("$DMAOWN" --root "$r" list 2>&1); rc=$?
