@@ -398,7 +398,40 @@ out:
 	return r;
 }
 
-int dmaown_dev_readd(struct dmaown_engine *eng, int dev)
+/* engine write lock held: make @group (-1: none) the home of @d */
+static int move_home(struct dmaown_engine *eng, struct og_dev *d, int id,
+		     int group)
+{
+	struct og_group *old = og_group(eng, d->home), *g = NULL;
+	int r;
+
+	if (group == d->home)
+		return 0;
+	if (group >= 0) {
+		g = og_group(eng, group);
+		if (!g)
+			return -ENOENT;
+		r = grow((void **)&g->members, &g->cap, g->nmembers,
+			 sizeof(*g->members));
+		if (r)
+			return r;
+	}
+	if (old)
+		for (size_t i = 0; i < old->nmembers; i++)
+			if (old->members[i] == id) {
+				memmove(&old->members[i], &old->members[i + 1],
+					(old->nmembers - i - 1) *
+						sizeof(*old->members));
+				old->nmembers--;
+				break;
+			}
+	if (g)
+		g->members[g->nmembers++] = id;
+	d->home = group;
+	return 0;
+}
+
+static int readd(struct dmaown_engine *eng, int dev, bool move, int group)
 {
 	struct og_dev *d;
 	struct og_group *g;
@@ -411,13 +444,27 @@ int dmaown_dev_readd(struct dmaown_engine *eng, int dev)
 	} else if (d->present) {
 		r = -EEXIST;
 	} else {
-		d->present = true;
-		g = og_group(eng, d->home);
-		if (g)
-			r = join(eng, d, g);
+		if (move)
+			r = move_home(eng, d, dev, group);
+		if (!r) {
+			d->present = true;
+			g = og_group(eng, d->home);
+			if (g)
+				r = join(eng, d, g);
+		}
 	}
 	pthread_rwlock_unlock(&eng->lock);
 	return r;
+}
+
+int dmaown_dev_readd(struct dmaown_engine *eng, int dev)
+{
+	return readd(eng, dev, false, -1);
+}
+
+int dmaown_dev_readd_group(struct dmaown_engine *eng, int dev, int group)
+{
+	return group < -1 ? -EINVAL : readd(eng, dev, true, group);
 }
 
 size_t dmaown_engine_ndevs(struct dmaown_engine *eng)

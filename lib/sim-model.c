@@ -7,7 +7,10 @@
  * in the kernel's scan order, then binds the drivers the host has bound
  * (DMA-API drivers count in owner_cnt, as after boot).  Script actions
  * map to what the kernel does for the matching sysfs writes and VFIO
- * ioctls (spec/ownership.md §3.3, §4.4, §5).  Pure: no I/O.
+ * ioctls (spec/ownership.md §3.3, §4.4, §5).  A rescan groups each
+ * re-added device afresh, parents first, as the IOMMU core does on
+ * hot-add (dmaown_predict_hotadd(), spec/groups.md §1.4): it may join
+ * another group than the one it left, or a new one.  Pure: no I/O.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #include "dmaown/drivers.h"
 #include "dmaown/ownership.h"
+#include "dmaown/predict.h"
 
 struct held {
 	bool held;
@@ -26,7 +30,8 @@ struct dmaown_sim_model {
 	const struct dmaown_topology *topo;
 	size_t ndevs, ngroups;
 	int *dev_id; /* topology index -> engine device */
-	int *group_of; /* topology index -> partition group, -1 */
+	int *group_of; /* topology index -> partition group, -1 (or removed) */
+	int *left; /* topology index -> partition group it was removed from */
 	int *grp_id; /* partition group -> engine group */
 	char **native; /* topology index -> auto-probing driver */
 	char **override; /* topology index -> driver_override */
@@ -34,6 +39,7 @@ struct dmaown_sim_model {
 	size_t nloaded;
 	struct held *held; /* per partition group */
 	size_t *order; /* scan order */
+	size_t *reg; /* registration order: re-added devices move last */
 	unsigned long seen_warns, seen_crashes, seen_bugs; /* reported */
 };
 
@@ -55,6 +61,8 @@ void dmaown_sim_model_free(struct dmaown_sim_model *m)
 	free(m->override);
 	free(m->dev_id);
 	free(m->group_of);
+	free(m->left);
+	free(m->reg);
 	free(m->grp_id);
 	free(m->held);
 	free(m->order);
@@ -179,12 +187,14 @@ int dmaown_sim_model_new(const struct dmaown_sim_config *cfg,
 	r = -ENOMEM;
 	m->dev_id = calloc(m->ndevs + 1, sizeof(*m->dev_id));
 	m->group_of = calloc(m->ndevs + 1, sizeof(*m->group_of));
+	m->left = calloc(m->ndevs + 1, sizeof(*m->left));
+	m->reg = calloc(m->ndevs + 1, sizeof(*m->reg));
 	m->native = calloc(m->ndevs + 1, sizeof(*m->native));
 	m->override = calloc(m->ndevs + 1, sizeof(*m->override));
 	m->grp_id = calloc(m->ngroups + 1, sizeof(*m->grp_id));
 	m->held = calloc(m->ngroups + 1, sizeof(*m->held));
-	if (!m->dev_id || !m->group_of || !m->native || !m->override ||
-	    !m->grp_id || !m->held)
+	if (!m->dev_id || !m->group_of || !m->left || !m->reg || !m->native ||
+	    !m->override || !m->grp_id || !m->held)
 		goto fail;
 	for (size_t i = 0; i < m->ndevs; i++) {
 		int g = cfg->groups->group_of[i];
@@ -200,6 +210,7 @@ int dmaown_sim_model_new(const struct dmaown_sim_config *cfg,
 	r = dmaown_topology_scan_order(m->topo, &m->order);
 	if (r)
 		goto fail;
+	memcpy(m->reg, m->order, m->ndevs * sizeof(*m->reg));
 	r = seed(m, cfg, err);
 	if (r)
 		goto fail;
@@ -340,19 +351,88 @@ static int m_release(void *ctx, struct dmaown_bdf bdf)
 static int m_remove(void *ctx, struct dmaown_bdf bdf)
 {
 	struct dmaown_sim_model *m = ctx;
-	int i = find(m, bdf);
+	int i = find(m, bdf), r;
 
 	if (i < 0)
 		return i;
 	free(m->override[i]);
 	m->override[i] = NULL;
-	return dmaown_dev_remove(m->eng, m->dev_id[i]);
+	r = dmaown_dev_remove(m->eng, m->dev_id[i]);
+	if (!r) {
+		m->left[i] = m->group_of[i];
+		m->group_of[i] = -1;
+	}
+	return r;
+}
+
+/* a new partition group backed by a new engine group */
+static int new_group(struct dmaown_sim_model *m, int *ret)
+{
+	int *gi;
+	struct held *h;
+	int r;
+
+	gi = realloc(m->grp_id, (m->ngroups + 1) * sizeof(*gi));
+	if (!gi)
+		return -ENOMEM;
+	m->grp_id = gi;
+	h = realloc(m->held, (m->ngroups + 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	m->held = h;
+	r = dmaown_group_new(m->eng, 0, &gi[m->ngroups]);
+	if (r)
+		return r;
+	h[m->ngroups] = (struct held){ 0 };
+	*ret = (int)m->ngroups++;
+	return 0;
+}
+
+/*
+ * The partition group a re-added device joins: pci_device_group() over
+ * the devices present now.  A device that had no group stays without;
+ * one the predictor sees no IOMMU for goes back where it was.
+ */
+static int hotadd_group(struct dmaown_sim_model *m, size_t i, int *ret)
+{
+	struct dmaown_groups now = { .ndevs = m->ndevs,
+				     .ngroups = m->ngroups,
+				     .group_of = m->group_of };
+	int r, g;
+
+	*ret = m->left[i];
+	if (m->left[i] < 0)
+		return 0;
+	r = dmaown_predict_hotadd(m->topo, &now, m->reg, i, NULL, &g);
+	if (r == -ENOMEM)
+		return r;
+	if (r)
+		return 0;
+	if (g < 0)
+		return new_group(m, ret);
+	*ret = g;
+	return 0;
+}
+
+/* device_add() puts @i at the end of the bus's device list */
+static void move_last(struct dmaown_sim_model *m, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < m->ndevs && m->reg[k] != i; k++)
+		;
+	if (k == m->ndevs)
+		return;
+	memmove(&m->reg[k], &m->reg[k + 1],
+		(m->ndevs - k - 1) * sizeof(*m->reg));
+	m->reg[m->ndevs - 1] = i;
 }
 
 static int m_rescan(void *ctx)
 {
 	struct dmaown_sim_model *m = ctx;
 	struct dmaown_dev_info info;
+	int g, r;
 
 	for (size_t k = 0; k < m->ndevs; k++) {
 		size_t i = m->order[k];
@@ -360,9 +440,17 @@ static int m_rescan(void *ctx)
 		if (dmaown_dev_info(m->eng, m->dev_id[i], &info) ||
 		    info.present)
 			continue;
+		r = hotadd_group(m, i, &g);
+		if (r)
+			return r;
 		/* hot-add: joins the group's current domain (§5.1) */
-		if (dmaown_dev_readd(m->eng, m->dev_id[i]) == -ENOMEM)
-			return -ENOMEM;
+		r = dmaown_dev_readd_group(m->eng, m->dev_id[i],
+					   g >= 0 ? m->grp_id[g] : -1);
+		if (r == -ENOMEM)
+			return r;
+		/* -EINVAL: present, but the IOMMU probe failed: no group */
+		m->group_of[i] = r ? -1 : g;
+		move_last(m, i);
 		/* auto-probe: errors are swallowed (§3.3) */
 		if (m->native[i] && is_loaded(m, m->native[i]))
 			dmaown_dev_bind(m->eng, m->dev_id[i], m->native[i], 0);

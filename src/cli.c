@@ -62,7 +62,11 @@ static void names_warning(char *msg, ...)
 	(void)msg;
 }
 
-/* one libpci handle per command run: pci.ids is parsed once */
+/*
+ * One libpci handle per command run: pci.ids is parsed once.  Names come
+ * from pci.ids only (PCI_LOOKUP_NO_HWDB): libpci's udev hwdb path leaks
+ * its udev context, which LeakSanitizer rightly reports.
+ */
 static struct pci_access *names_db(struct cli *cli)
 {
 	struct pci_access *pacc = cli->names;
@@ -102,7 +106,8 @@ static void fill_names(struct cli *cli, struct dmaown_topology *t)
 		if (d->name)
 			continue;
 		s = pci_lookup_name(pacc, buf, sizeof(buf),
-				    PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
+				    PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
+				    PCI_LOOKUP_NO_HWDB,
 				    d->vendor, d->device);
 		if (s)
 			dmaown_dev_set_str(&d->name, s);
@@ -116,7 +121,8 @@ const char *cli_class_name(struct cli *cli, unsigned int class_code,
 	const char *s = NULL;
 
 	if (pacc) {
-		s = pci_lookup_name(pacc, buf, (int)len, PCI_LOOKUP_CLASS,
+		s = pci_lookup_name(pacc, buf, (int)len,
+				    PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_HWDB,
 				    class_code >> 8);
 		if (s && s != buf)
 			snprintf(buf, len, "%s", s);

@@ -274,6 +274,15 @@ int dmaown_dev_remove(struct dmaown_engine *eng, int dev);
  */
 int dmaown_dev_readd(struct dmaown_engine *eng, int dev);
 
+/**
+ * dmaown_dev_readd_group() - hot-add a removed device into @group, which
+ * may differ from the one it left (the IOMMU core groups a hot-added
+ * device afresh, spec/groups.md §1.4); -1: into no group.  Create a new
+ * group first with dmaown_group_new().  Return: as dmaown_dev_readd();
+ * -ENOENT also for an unknown @group.
+ */
+int dmaown_dev_readd_group(struct dmaown_engine *eng, int dev, int group);
+
 size_t dmaown_engine_ndevs(struct dmaown_engine *eng);
 size_t dmaown_engine_ngroups(struct dmaown_engine *eng);
 int dmaown_group_info(struct dmaown_engine *eng, int group,

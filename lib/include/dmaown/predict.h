@@ -65,6 +65,33 @@ int dmaown_predict(const struct dmaown_topology *t,
 		   struct dmaown_groups **ret);
 
 /**
+ * dmaown_predict_hotadd() - the group a hot-added device joins
+ * (pci_device_group() run once, spec/groups.md §1.4)
+ * @t: the topology
+ * @cur: the current partition: group_of[] of every present device; -1
+ *       for removed devices (and for @dev), which are ignored
+ * @reg_order: all device indexes in the kernel's registration order
+ *       (for_each_pci_dev(): boot scan order, re-added devices moved to
+ *       the end as they came back); NULL: boot scan order
+ * @dev: the device being added
+ * @o: options (NULL: defaults); KERNEL model only
+ * @ret: the group index in @cur that @dev joins, or -1 for a new group
+ *
+ * Unlike boot, the IOMMU probes a hot-added device inside device_add(),
+ * before pci_scan_slot() forces multifunction on functions > 0: @dev
+ * counts as multifunction only with its header bit (hdr_multifunction).
+ * So a function > 0 without the bit under an ACS port gets a group of
+ * its own.  Devices already present keep their effective bit.
+ *
+ * Return: 0; -ENODEV when no IOMMU covers @dev (it gets no group);
+ * -EOPNOTSUPP for the SPEC model; -EINVAL; -ENOMEM.
+ */
+int dmaown_predict_hotadd(const struct dmaown_topology *t,
+			  const struct dmaown_groups *cur,
+			  const size_t *reg_order, size_t dev,
+			  const struct dmaown_predict_opts *o, int *ret);
+
+/**
  * dmaown_predict_iommu_off() - would @o (or the host) have no IOMMU?
  * Return: true when the command line turns the IOMMU off or the host
  * says no IOMMU is present.
