@@ -119,7 +119,9 @@ static int solve(struct bsearch *s, size_t k, const int *cand, size_t m,
 		int nx = next;
 
 		number_empty(s, cand, m, &nx);
-		memcpy(nxt, s->on_bus[P], s->non_bus[P] * sizeof(*nxt));
+		if (s->non_bus[P])
+			memcpy(nxt, s->on_bus[P],
+			       s->non_bus[P] * sizeof(*nxt));
 		r = solve(s, k + 1, nxt, s->non_bus[P], P + 1);
 		if (r || k == 0)
 			goto out;
@@ -145,8 +147,10 @@ static int solve(struct bsearch *s, size_t k, const int *cand, size_t m,
 		number_empty(s, cand, j - 1, &nx);
 		s->sec[b] = P;
 		nc = s->non_bus[P];
-		memcpy(nxt, s->on_bus[P], nc * sizeof(*nxt));
-		memcpy(nxt + nc, cand + j, (m - j) * sizeof(*nxt));
+		if (nc)
+			memcpy(nxt, s->on_bus[P], nc * sizeof(*nxt));
+		if (m > j)
+			memcpy(nxt + nc, cand + j, (m - j) * sizeof(*nxt));
 		r = solve(s, k + 1, nxt, nc + m - j, P + 1);
 	}
 out:

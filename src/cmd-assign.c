@@ -631,6 +631,8 @@ int cmd_explain(struct cli *cli, int argc, char **argv)
 			fprintf(f, "%s.\nFix: %s\n", reason, fix);
 		json_object_object_add(jo, "viable",
 				       json_object_new_boolean(false));
+		json_object_put(jm);	/* no members, no blockers */
+		json_object_put(jb);
 		goto p2p;
 	}
 	if (!o.json)
