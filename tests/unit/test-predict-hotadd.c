@@ -94,9 +94,8 @@ static int readd(struct fx *f, const char *s, const size_t *order)
 	int g = -7;
 
 	f->g->group_of[i] = -1;
-	assert_int_equal(dmaown_predict_hotadd(f->c.t, f->g, order, i, NULL,
-					       &g),
-			 0);
+	assert_int_equal(
+		dmaown_predict_hotadd(f->c.t, f->g, order, i, NULL, &g), 0);
 	return g;
 }
 
@@ -217,18 +216,16 @@ static void errors(void **state)
 	int g;
 
 	f->g->group_of[i] = -1;
-	assert_int_equal(dmaown_predict_hotadd(f->c.t, f->g, NULL, i, &spec,
-					       &g),
-			 -EOPNOTSUPP);
-	assert_int_equal(dmaown_predict_hotadd(f->c.t, f->g, NULL, i, &off,
-					       &g),
+	assert_int_equal(
+		dmaown_predict_hotadd(f->c.t, f->g, NULL, i, &spec, &g),
+		-EOPNOTSUPP);
+	assert_int_equal(dmaown_predict_hotadd(f->c.t, f->g, NULL, i, &off, &g),
 			 -ENODEV);
-	assert_int_equal(dmaown_predict_hotadd(f->c.t, f->g, NULL,
-					       f->g->ndevs, NULL, &g),
+	assert_int_equal(dmaown_predict_hotadd(f->c.t, f->g, NULL, f->g->ndevs,
+					       NULL, &g),
 			 -EINVAL);
 	bad.ndevs--;
-	assert_int_equal(dmaown_predict_hotadd(f->c.t, &bad, NULL, i, NULL,
-					       &g),
+	assert_int_equal(dmaown_predict_hotadd(f->c.t, &bad, NULL, i, NULL, &g),
 			 -EINVAL);
 }
 
@@ -287,18 +284,18 @@ static void sim_rescan_regroups(void **state)
 	assert_int_equal(res.nmismatch, 0);
 	/* fn1 and fn2 each got a new engine group; fn0 joined fn1's */
 	assert_int_equal(dmaown_engine_ngroups(eng), ng + 2);
-	assert_int_equal(dmaown_dev_info(eng,
-					 dmaown_sim_model_dev(m, idx(f, "01:00.0")),
-					 &i0),
-			 0);
-	assert_int_equal(dmaown_dev_info(eng,
-					 dmaown_sim_model_dev(m, idx(f, "01:00.1")),
-					 &i1),
-			 0);
-	assert_int_equal(dmaown_dev_info(eng,
-					 dmaown_sim_model_dev(m, idx(f, "01:00.2")),
-					 &i2),
-			 0);
+	assert_int_equal(
+		dmaown_dev_info(eng, dmaown_sim_model_dev(m, idx(f, "01:00.0")),
+				&i0),
+		0);
+	assert_int_equal(
+		dmaown_dev_info(eng, dmaown_sim_model_dev(m, idx(f, "01:00.1")),
+				&i1),
+		0);
+	assert_int_equal(
+		dmaown_dev_info(eng, dmaown_sim_model_dev(m, idx(f, "01:00.2")),
+				&i2),
+		0);
 	assert_int_equal(i0.group, i1.group);
 	assert_int_not_equal(i1.group, i2.group);
 	assert_true(i1.group >= (int)ng && i2.group >= (int)ng);
