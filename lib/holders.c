@@ -49,6 +49,38 @@ static int add_holder(struct dmaown_holder **arr, size_t *n, int group,
 	return 0;
 }
 
+/*
+ * iommufd cdev: "/dev/vfio/devices/vfio3" -> the IOMMU group of the device
+ * behind ROOT/sys/class/vfio-dev/vfio3/device, or -1.
+ */
+static int cdev_group_of(const char *root, const char *target)
+{
+	const char *p = "/dev/vfio/devices/vfio";
+	char path[PATH_MAX], link[PATH_MAX], *base, *end;
+	ssize_t n;
+	long v;
+
+	if (strncmp(target, p, strlen(p)))
+		return -1;
+	target += strlen(p);
+	if (*target < '0' || *target > '9' || strchr(target, '/'))
+		return -1;
+	if (snprintf(path, sizeof(path),
+		     "%s/sys/class/vfio-dev/vfio%s/device/iommu_group", root,
+		     target) >= (int)sizeof(path))
+		return -1;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	v = strtol(base, &end, 10);
+	if (*end || v < 0 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
 /* "/dev/vfio/12" -> 12; anything else -> -1 */
 static int vfio_group_of(const char *target)
 {
@@ -121,6 +153,8 @@ int dmaown_vfio_holders(const char *root, struct dmaown_holder **ret)
 				continue;
 			target[len] = '\0';
 			g = vfio_group_of(target);
+			if (g < 0)
+				g = cdev_group_of(root, target);
 			if (g < 0)
 				continue;
 			if (!comm[0])

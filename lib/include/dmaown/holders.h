@@ -22,7 +22,9 @@ struct dmaown_holder {
 };
 
 /**
- * dmaown_vfio_holders() - list processes with /dev/vfio/N open
+ * dmaown_vfio_holders() - list processes with /dev/vfio/N, or an iommufd
+ * VFIO device cdev /dev/vfio/devices/vfioX, open (the latter mapped to
+ * its device's group through ROOT/sys/class/vfio-dev/vfioX/device)
  * @root: "/" or a snapshot root (a snapshot normally has no proc/PID)
  * @ret: malloc'd array (free() it), NULL when none
  *
