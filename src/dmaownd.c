@@ -52,6 +52,8 @@
 #define PARTIAL_TIMEOUT_MS 10000	/* half a request for this long: drop */
 #define RETRY_MS 1000			/* retry a held group's release */
 #define LOCK_WAIT_SECS 5
+#define STOP_GRACE_MS 5000		/* at stop: wait for hung-up clients */
+#define STOP_POLL_MS 100
 #define POLICY_MAX (1024 * 1024)
 
 struct client {
@@ -1144,6 +1146,10 @@ static int load_policy(struct daemon *d, struct dmaown_policy **ret)
 	return r;
 }
 
+/*
+ * mkdir -p -m MODE: @mode for @dir itself, 0755 for the parents it makes
+ * (a /run made 0700 here would keep every client off a socket in it)
+ */
 static int mkdir_p(const char *dir, mode_t mode)
 {
 	char p[PATH_MAX], *s;
@@ -1152,7 +1158,7 @@ static int mkdir_p(const char *dir, mode_t mode)
 	for (s = p + 1; *s; s++)
 		if (*s == '/') {
 			*s = '\0';
-			if (mkdir(p, mode) < 0 && errno != EEXIST)
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
 				return -errno;
 			*s = '/';
 		}
@@ -1460,6 +1466,55 @@ static void run(struct daemon *d)
 	}
 }
 
+/*
+ * After the hangup a client closes its group file, but it needs to run
+ * to do so, and give_back() refuses while the file is open.  Retry the
+ * groups still open for up to STOP_GRACE_MS; a second SIGTERM or SIGINT
+ * ends the wait.
+ */
+static void stop_grace(struct daemon *d)
+{
+	long long until = now_ms() + STOP_GRACE_MS;
+	bool told = false;
+	size_t i;
+
+	for (;;) {
+		struct pollfd p = { .fd = d->sfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		size_t waiting = 0;
+
+		for (i = 0; i < d->nleases; i++)
+			if (d->leases[i].pending && !d->leases[i].adopted)
+				waiting++;
+		if (!waiting || now_ms() >= until)
+			return;
+		if (!told)
+			say(LOG_INFO,
+			    "waiting up to %d s for %zu group%s still open",
+			    STOP_GRACE_MS / 1000, waiting,
+			    waiting == 1 ? "" : "s");
+		told = true;
+		if (poll(&p, 1, STOP_POLL_MS) > 0) {
+			while (read(d->sfd, &si, sizeof(si)) == sizeof(si))
+				if (si.ssi_signo != SIGHUP)
+					return;
+		}
+		for (i = 0; i < d->nleases;) {
+			struct lease *ls = &d->leases[i];
+			struct dmaown_err err = { 0 };
+
+			if (!ls->pending || ls->adopted ||
+			    give_back(d, ls->l.group, &err)) {
+				i++;
+				continue;
+			}
+			say(LOG_INFO, "group %d given back (shutdown, pid %ld)",
+			    ls->l.group, ls->l.pid);
+			lease_drop(d, ls);
+		}
+	}
+}
+
 static void shutdown_all(struct daemon *d)
 {
 	size_t i;
@@ -1470,6 +1525,7 @@ static void shutdown_all(struct daemon *d)
 			shutdown(d->clients[i]->fd, SHUT_RDWR);
 			client_close(d, i);
 		}
+	stop_grace(d);
 	while (d->nleases) {
 		struct lease *ls = &d->leases[0];
 		size_t before = d->nleases;

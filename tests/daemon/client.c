@@ -2,11 +2,16 @@
 /*
  * client.c - a dmaownd client for the daemon tests, polite and hostile
  *
- *   client SOCK req [--hold] [--check-fd PATH] JSON...
+ *   client SOCK req [--hold] [--close-on-hangup] [--vfio] [--check-fd PATH]
+ *		   JSON...
  *	send each JSON line, print each answer line; for an answer carrying
  *	an fd print "fd: same-file" when it is PATH's file (else
- *	"fd: other-file"); --hold then prints "holding" and sleeps until
- *	killed (or until the daemon hangs up: "hangup")
+ *	"fd: other-file"); --vfio then uses that fd as a VFIO group
+ *	(VFIO_GROUP_GET_STATUS, VFIO_GROUP_SET_CONTAINER on a new
+ *	/dev/vfio/vfio, VFIO_SET_IOMMU TYPE1v2) and prints one "vfio: ..."
+ *	line per step; --hold then prints "holding" and sleeps until killed
+ *	(or until the daemon hangs up: "hangup"; with --close-on-hangup the
+ *	client then closes the group and container files: "closed")
  *   client SOCK raw          send stdin as is, print the answers until EOF
  *   client SOCK big N        send a line of N bytes, print the answer
  *   client SOCK half         send half a request, then close
@@ -24,8 +29,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <linux/vfio.h>
 
 static int dial(const char *path)
 {
@@ -99,15 +107,81 @@ static int read_line(int fd, char *buf, size_t len, int *ret_fd, int ms)
 	return 0;
 }
 
+/* errno as its name for the few a VFIO ioctl gives, else the number */
+static const char *errname(int e)
+{
+	static char buf[16];
+
+	switch (e) {
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EBADF: return "EBADF";
+	case EACCES: return "EACCES";
+	case EBUSY: return "EBUSY";
+	case ENODEV: return "ENODEV";
+	case EINVAL: return "EINVAL";
+	case ENOTTY: return "ENOTTY";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	}
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
+}
+
+/*
+ * Use @gfd as a VFIO group the way a VFIO user does: status, a container,
+ * the type1v2 IOMMU.  Return the container fd (kept open: it holds the
+ * group's IOMMU context) or -1.
+ */
+static int vfio_use(int gfd)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	int cfd;
+
+	if (ioctl(gfd, VFIO_GROUP_GET_STATUS, &st) < 0) {
+		printf("vfio: get-status error %s\n", errname(errno));
+		return -1;
+	}
+	printf("vfio: get-status flags 0x%x %s\n", st.flags,
+	       st.flags & VFIO_GROUP_FLAGS_VIABLE ? "viable" : "not-viable");
+	cfd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (cfd < 0) {
+		printf("vfio: open-container error %s\n", errname(errno));
+		return -1;
+	}
+	printf("vfio: api-version %d\n", ioctl(cfd, VFIO_GET_API_VERSION));
+	if (ioctl(gfd, VFIO_GROUP_SET_CONTAINER, &cfd) < 0) {
+		printf("vfio: set-container error %s\n", errname(errno));
+		close(cfd);
+		return -1;
+	}
+	printf("vfio: set-container ok\n");
+	if (ioctl(cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+		printf("vfio: set-iommu error %s\n", errname(errno));
+		return cfd;
+	}
+	printf("vfio: set-iommu ok\n");
+	st.flags = 0;
+	if (!ioctl(gfd, VFIO_GROUP_GET_STATUS, &st))
+		printf("vfio: get-status flags 0x%x%s\n", st.flags,
+		       st.flags & VFIO_GROUP_FLAGS_CONTAINER_SET ?
+			       " container-set" : "");
+	return cfd;
+}
+
 static int cmd_req(const char *sock, int argc, char **argv)
 {
 	const char *check = NULL;
 	static char line[1 << 20];
-	int hold = 0, fd, i, got;
+	int hold = 0, vfio = 0, close_hup = 0, fd, i, got;
+	int gfd = -1, cfd = -1;
 
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--hold"))
 			hold = 1;
+		else if (!strcmp(argv[i], "--vfio"))
+			vfio = 1;
+		else if (!strcmp(argv[i], "--close-on-hangup"))
+			close_hup = 1;
 		else if (!strcmp(argv[i], "--check-fd") && i + 1 < argc)
 			check = argv[++i];
 		else
@@ -136,6 +210,11 @@ static int cmd_req(const char *sock, int argc, char **argv)
 			else
 				printf("fd: other-file\n");
 			/* keep it open: it is the client's group */
+			if (gfd < 0) {
+				gfd = got;
+				if (vfio)
+					cfd = vfio_use(gfd);
+			}
 		}
 		fflush(stdout);
 	}
@@ -148,6 +227,13 @@ static int cmd_req(const char *sock, int argc, char **argv)
 		for (;;) {
 			if (poll(&p, 1, -1) > 0 && recv(fd, &c, 1, 0) <= 0) {
 				printf("hangup\n");
+				if (close_hup) {
+					if (gfd >= 0)
+						close(gfd);
+					if (cfd >= 0)
+						close(cfd);
+					printf("closed\n");
+				}
 				fflush(stdout);
 				pause();
 			}

@@ -13,6 +13,8 @@
 #   sim SCRIPT      run `dmaown sim --live /dmaown/scripts/SCRIPT`
 #   assign SUITE    run /dmaown/assign/assign.sh SUITE (quick or full):
 #                   dmaown assign/release/recover/explain on this kernel
+#   daemon SUITE    run /dmaown/daemon/daemon.sh SUITE (quick or full):
+#                   dmaownd leasing groups to unprivileged clients
 #   dmesg           emit the kernel log
 # Each result is printed between "==DMAOWN-BEGIN KIND NAME==" and
 # "==DMAOWN-END KIND NAME RC==" on the console.  A failing action is
@@ -111,6 +113,16 @@ while read -r action arg; do
 			echo "dmaown is not in the initramfs"
 		fi
 		end assign "$arg" "$rc" ;;
+	daemon)
+		begin daemon "$arg"
+		rc=127
+		if have_dmaown && command -v dmaownd >/dev/null 2>&1; then
+			rc=0
+			sh /dmaown/daemon/daemon.sh "$arg" 2>&1 || rc=$?
+		else
+			echo "dmaownd is not in the initramfs"
+		fi
+		end daemon "$arg" "$rc" ;;
 	dmesg) begin dmesg kernel; dmesg; end dmesg kernel 0 ;;
 	*) echo "==DMAOWN-WARN== unknown action $action" ;;
 	esac

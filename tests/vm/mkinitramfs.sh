@@ -9,8 +9,10 @@
 # KDIR is an unpacked kernel (fetch-kernels.sh): KDIR/lib/modules/VERSION.
 # The image holds busybox (every applet linked), the modules the bench
 # needs (decompressed; busybox modprobe reads modules.dep), modules.alias,
-# the dmaown program, libdmaown.so and every library ldd lists, pci.ids,
-# the guest scripts of tests/vm and tests/vm/assign, the step scripts of SCRIPTDIR
+# the dmaown program, dmaownd and the daemon test client
+# (BUILDDIR/tests/dmaownd-client), libdmaown.so and every library ldd
+# lists, pci.ids, the guest scripts of tests/vm, tests/vm/assign and
+# tests/vm/daemon, the step scripts of SCRIPTDIR
 # (default tests/vm/scripts).  Without -b, or if BUILDDIR has no dmaown
 # binary, the image carries the busybox-sh fallback snapshotter only.
 #
@@ -53,6 +55,9 @@ fi
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/dmaown-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+# mktemp made it 0700: it becomes the guest's /, which the daemon jobs'
+# unprivileged clients must traverse
+chmod 755 "$root"
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
 	"$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc" \
 	"$root/lib/modules/$kver" "$root/dmaown" "$root/usr/share/misc"
@@ -144,6 +149,17 @@ if [ -n "$build" ] && [ -x "$build/src/dmaown" ]; then
 	mkdir -p "$root/lib64"
 	[ -e "$root/lib64/ld-linux-x86-64.so.2" ] ||
 		cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+	# dmaownd and its test client (tests/daemon/client.c), for the
+	# daemon jobs; the same libraries as dmaown plus what ldd adds
+	for p in "$build/src/dmaownd" "$build/tests/dmaownd-client"; do
+		[ -x "$p" ] || continue
+		cp "$p" "$root/bin/"
+		for l in $(ldd "$p" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+			[ -e "$root$l" ] && continue
+			mkdir -p "$root$(dirname "$l")"
+			cp -L "$l" "$root$l"
+		done
+	done
 fi
 for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
 	if [ -f "$ids" ]; then
@@ -154,9 +170,11 @@ done
 
 # guest scripts
 cp "$here/guest-snapshot.sh" "$here/guest-run.sh" "$root/dmaown/"
-mkdir -p "$root/dmaown/assign"
+mkdir -p "$root/dmaown/assign" "$root/dmaown/daemon"
 cp "$here/assign/"*.sh "$root/dmaown/assign/"
-chmod +x "$root/dmaown/"*.sh "$root/dmaown/assign/"*.sh
+cp "$here/daemon/"*.sh "$root/dmaown/daemon/"
+chmod +x "$root/dmaown/"*.sh "$root/dmaown/assign/"*.sh \
+	"$root/dmaown/daemon/"*.sh
 if [ -d "$scripts" ]; then
 	mkdir -p "$root/dmaown/scripts"
 	for s in "$scripts"/*.sim; do

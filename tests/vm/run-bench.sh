@@ -17,7 +17,8 @@
 #   -j JOBS          QEMU instances at once (default 2)
 #   --save-fixtures  copy each snapshot and its kernel groups to
 #                    tests/fixtures/vm/KERNEL-IOMMU-TOPO/
-#   --only REGEX     run only the jobs ("topo|sim|assign KERNEL IOMMU NAME")
+#   --only REGEX     run only the jobs ("topo|sim|assign|daemon KERNEL IOMMU
+#                    NAME")
 #                    matching
 #   --snapshot-only  do not fail because `dmaown predict`/`sim` are missing
 #                    (for collecting fixtures while they are written)
@@ -30,7 +31,10 @@
 # assign.sh (quick or full, as the run) in the guest moves the topology's
 # multi-device groups with `dmaown assign/release/recover`, injects real
 # failures, kills and races, and checks the host after each; every check
-# must pass.  Exit 0 only if every boot worked and
+# must pass.  For each daemon job: tests/vm/daemon/daemon.sh in the guest
+# runs dmaownd and leases the topology's multi-device groups to
+# unprivileged clients (VFIO use of the passed fd, kill -9, denial,
+# EBUSY, SIGTERM); every check must pass.  Exit 0 only if every boot worked and
 # everything matched; the table is OUTDIR/results.md.
 set -eu
 
@@ -43,7 +47,8 @@ die() {
 }
 
 # ---- one job (run through xargs -P) -------------------------------------
-# job LINE: "topo KERNEL IOMMU NAME" or "sim KERNEL IOMMU SCRIPT"
+# job LINE: "topo KERNEL IOMMU NAME", "sim KERNEL IOMMU SCRIPT",
+# "assign KERNEL IOMMU TOPO" or "daemon KERNEL IOMMU TOPO"
 if [ "${1:-}" = "--job" ]; then
 	shift
 	kind=$1 kname=$2 iommu=$3 name=$4
@@ -59,6 +64,11 @@ if [ "${1:-}" = "--job" ]; then
 		id=assign-$kname-$iommu-$name
 		# a few hundred dmaown runs under TCG
 		DMAOWN_VM_TIMEOUT=${DMAOWN_VM_TIMEOUT_ASSIGN:-600}
+		export DMAOWN_VM_TIMEOUT
+	elif [ "$kind" = daemon ]; then
+		topo=$here/topologies/$name.topo
+		id=daemon-$kname-$iommu-$name
+		DMAOWN_VM_TIMEOUT=${DMAOWN_VM_TIMEOUT_DAEMON:-400}
 		export DMAOWN_VM_TIMEOUT
 	else
 		script=$here/scripts/$name.sim
@@ -80,6 +90,7 @@ if [ "${1:-}" = "--job" ]; then
 		echo "snapshot $name"
 		[ "$kind" = sim ] && echo "sim $name.sim"
 		[ "$kind" = assign ] && echo "assign $suite"
+		[ "$kind" = daemon ] && echo "daemon $suite"
 		echo dmesg
 	} >"$dir/run.conf"
 	if ! "$here/boot.sh" -k "$kdir" -r "$initrd" -i "$iommu" -t "$topo" \
@@ -105,13 +116,13 @@ if [ "${1:-}" = "--job" ]; then
 		cp "$dir/kernel-groups.txt" "$fx/kernel-groups.txt"
 	fi
 	verdict=
-	if [ "$kind" = assign ]; then
-		txt=$dir/res/assign-$suite.txt
-		arc=$(cat "$dir/res/assign-$suite.rc" 2>/dev/null || echo none)
+	if [ "$kind" = assign ] || [ "$kind" = daemon ]; then
+		txt=$dir/res/$kind-$suite.txt
+		arc=$(cat "$dir/res/$kind-$suite.rc" 2>/dev/null || echo none)
 		np=$(grep -c '^PASS ' "$txt" 2>/dev/null || true)
 		nf=$(grep -c '^FAIL ' "$txt" 2>/dev/null || true)
 		if [ "$arc" = 127 ] || [ -z "$dmaown" ]; then
-			verdict=NO-ASSIGN
+			verdict=NO-$(echo "$kind" | tr a-z A-Z)
 		elif [ "$arc" = 0 ] && [ "${nf:-0}" = 0 ] && [ "${np:-0}" -gt 0 ]; then
 			verdict="match ($np checks)"
 		else
@@ -259,6 +270,18 @@ else
 	echo "assign $k2 intel mf-endpoint" >>"$joblist"
 fi
 
+# dmaownd leasing groups to unprivileged clients (tests/vm/daemon);
+# --quick: one job, the kernel opposite the pci-bridges assign job
+if [ "$mode" = full ]; then
+	for k in $knames; do
+		for t in pci-bridges switch-bridge; do
+			echo "daemon $k intel $t" >>"$joblist"
+		done
+	done
+else
+	echo "daemon $k2 intel pci-bridges" >>"$joblist"
+fi
+
 if [ -n "$only" ]; then
 	grep -E -- "$only" "$joblist" >"$joblist.only" || die "--only $only matches no job"
 	mv "$joblist.only" "$joblist"
@@ -291,7 +314,7 @@ while read -r kind k m name; do
 	r=$(cat "$out/status/$id" 2>/dev/null || echo "NO-STATUS")
 	case $r in
 	match*) ;;
-	NO-PREDICT* | NO-SIM* | NO-ASSIGN*)
+	NO-PREDICT* | NO-SIM* | NO-ASSIGN* | NO-DAEMON*)
 		[ -n "$snaponly" ] || { echo "run-bench: $id: $r" >&2; fail=1; } ;;
 	*) echo "run-bench: $id: FAILED: $r (see $out/runs/$id)" >&2; fail=1 ;;
 	esac
