@@ -234,6 +234,15 @@ static int copy_device(struct snap *s, const char *name)
 
 typedef int (*entry_fn)(struct snap *s, const char *dir, const char *name);
 
+static bool src_exists(struct snap *s, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	src_path(path, sizeof(path), s->root, rel);
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 static int each(struct snap *s, const char *rel, entry_fn fn)
 {
 	char path[PATH_MAX];
@@ -318,6 +327,9 @@ static int write_all(struct snap *s)
 		r = each(s, "sys/bus/pci/drivers", drv_entry);
 	if (!r && !(s->flags & DMAOWN_SNAPSHOT_NO_GROUPS))
 		r = each(s, "sys/kernel/iommu_groups", group_entry);
+	/* an empty sys/class/iommu is a fact too: the kernel has no IOMMU */
+	if (!r && src_exists(s, "sys/class/iommu"))
+		r = mkdir_rel(s, "sys/class/iommu");
 	if (!r)
 		r = each(s, "sys/class/iommu", link_or_dir);
 	if (!r)

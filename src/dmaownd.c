@@ -149,8 +149,11 @@ static long long now_ms(void)
 
 /* ---- processes -------------------------------------------------------- */
 
-/* field 22 of /proc/PID/stat (start time in clock ticks), 0 if unknown */
-static unsigned long long proc_start(long pid)
+/*
+ * field 22 of /proc/PID/stat (start time in clock ticks), 0 if unknown;
+ * field 3 (the state: R, S, Z ...) in *@ret_state if not NULL
+ */
+static unsigned long long proc_stat(long pid, char *ret_state)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long v = 0;
@@ -169,6 +172,8 @@ static unsigned long long proc_start(long pid)
 	p = strrchr(buf, ')');
 	if (!p)
 		return 0;
+	if (ret_state && p[1] == ' ')
+		*ret_state = p[2];
 	/* ")" ends field 2; each space starts the next */
 	for (field = 2, p++; *p && field < 22; p++)
 		if (*p == ' ' && p[1] != ' ')
@@ -178,15 +183,20 @@ static unsigned long long proc_start(long pid)
 	return v;
 }
 
-/* is the lease's client still running (same pid, same start time)? */
+/*
+ * Is the lease's client still running (same pid, same start time)?  A
+ * zombie is not: it has closed its files, and its parent may never reap
+ * it.
+ */
 static bool client_alive(const struct dmaown_lease *l)
 {
 	unsigned long long st;
+	char state = '?';
 
 	if (kill((pid_t)l->pid, 0) < 0 && errno == ESRCH)
 		return false;
-	st = proc_start(l->pid);
-	if (!st)
+	st = proc_stat(l->pid, &state);
+	if (!st || state == 'Z' || state == 'X')
 		return false;
 	return !l->start || st == l->start;
 }
@@ -1101,7 +1111,7 @@ static void accept_one(struct daemon *d)
 	c->pid = cr.pid;
 	c->uid = cr.uid;
 	c->gid = cr.gid;
-	c->start = proc_start(cr.pid);
+	c->start = proc_stat(cr.pid, NULL);
 	client_identity(c);
 	d->clients[slot] = c;
 }

@@ -44,6 +44,18 @@ check "list without groups exits 0" [ $rc = 0 ]
 check "list without groups says so" grep -qi "no iommu" "$T/out2"
 check "list without groups still lists devices" grep -q "0000:00:01.0" "$T/out2"
 
+# a host whose kernel has no IOMMU (empty /sys/class/iommu): its snapshot
+# keeps that fact, so list and predict say so instead of guessing
+python3 "$SRC/bench/mksnap.py" "$T/noiommu" 40 >/dev/null
+rm -rf "$T/noiommu/sys/kernel/iommu_groups" "$T/noiommu/sys/class/iommu/dmar0"
+find "$T/noiommu/sys/devices" -name iommu_group -delete
+"$D" --root "$T/noiommu" snapshot "$T/noiommu-snap" >/dev/null
+"$D" --root "$T/noiommu-snap" list >"$T/out3"
+check "snapshot of a no-IOMMU host: list says No IOMMU" grep -q "^No IOMMU: the kernel has no IOMMU driver" "$T/out3"
+"$D" --root "$T/noiommu-snap" predict --json >"$T/out4"
+check "snapshot of a no-IOMMU host: predict groups nothing" \
+	python3 -c "import json,sys; j=json.load(open('$T/out4')); sys.exit(0 if not j['groups'] and j['ungrouped'] else 1)"
+
 # bad input: exit 2 and a one-line error naming the problem
 "$D" --root "$T/missing" list >/dev/null 2>"$T/err"; rc=$?
 check "missing root: exit 2" [ $rc = 2 ]

@@ -160,7 +160,15 @@ hold() {
 		w=$((w + 1))
 	done
 	HPID=$(sed -n 's/.*"server":"dmaownd","uid":[0-9]*,"pid":\([0-9]*\).*/\1/p' "$T/$name.out")
-	grep -q '^holding' "$T/$name.out"
+	grep -q '^holding' "$T/$name.out" && return 0
+	if kill -0 "$HOLD" 2>/dev/null; then
+		echo "(still running after $w tries)" >>"$T/$name.out"
+	else
+		wait "$HOLD"
+		echo "(exit status $?)" >>"$T/$name.out"
+		HOLD=
+	fi
+	return 1
 }
 kill_hold() {
 	[ -n "$HOLD" ] || return 0
