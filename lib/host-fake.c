@@ -932,21 +932,12 @@ static const struct dmaown_host_ops fake_ops = {
 
 int dmaown_host_fake_new(const char *root, struct dmaown_host **ret)
 {
-	struct dmaown_host *h;
-	int r;
+	int r = host_new(&fake_ops, root, ret);
 
-	if (!root || !ret)
-		return -EINVAL;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	r = host_init(h, &fake_ops, root);
-	if (!r && host_file_exists(h, DMAOWN_FAKE_MARK) < 0)
+	if (!r && host_file_exists(*ret, DMAOWN_FAKE_MARK) < 0) {
+		dmaown_host_free(*ret);
+		*ret = NULL;
 		r = -ENOENT;
-	if (r < 0) {
-		dmaown_host_free(h);
-		return r;
 	}
-	*ret = h;
-	return 0;
+	return r;
 }

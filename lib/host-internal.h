@@ -27,9 +27,9 @@ int host_file_link(struct dmaown_host *h, const char *path, char *buf,
 		   size_t len);
 int host_file_exists(struct dmaown_host *h, const char *path);
 
-/* set up the common part; takes ownership of nothing */
-int host_init(struct dmaown_host *h, const struct dmaown_host_ops *ops,
-	      const char *root);
+/* allocate a host over @ops rooted at @root (opened O_PATH) */
+int host_new(const struct dmaown_host_ops *ops, const char *root,
+	     struct dmaown_host **ret);
 
 /* "vfio_pci" -> "vfio-pci" style normalisation into @buf */
 void host_driver_name(const char *in, char *buf, size_t len);

@@ -120,18 +120,26 @@ void host_driver_name(const char *in, char *buf, size_t len)
 				buf[i] = '-';
 }
 
-int host_init(struct dmaown_host *h, const struct dmaown_host_ops *ops,
-	      const char *root)
+int host_new(const struct dmaown_host_ops *ops, const char *root,
+	     struct dmaown_host **ret)
 {
+	struct dmaown_host *h;
+
+	if (!root || !ret)
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
 	h->ops = ops;
 	h->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (h->rootfd < 0)
-		return -errno;
 	h->root = strdup(root);
-	if (!h->root) {
-		close(h->rootfd);
-		return -ENOMEM;
+	if (h->rootfd < 0 || !h->root) {
+		int r = h->rootfd < 0 ? -errno : -ENOMEM;
+
+		dmaown_host_free(h);
+		return r;
 	}
+	*ret = h;
 	return 0;
 }
 
@@ -221,22 +229,11 @@ static void test_stop_init(struct dmaown_host *h)
 
 int dmaown_host_live_new(const char *root, struct dmaown_host **ret)
 {
-	struct dmaown_host *h;
-	int r;
+	int r = host_new(&live_ops, root, ret);
 
-	if (!root || !ret)
-		return -EINVAL;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	r = host_init(h, &live_ops, root);
-	if (r < 0) {
-		free(h);
-		return r;
-	}
-	test_stop_init(h);
-	*ret = h;
-	return 0;
+	if (!r)
+		test_stop_init(*ret);
+	return r;
 }
 
 int dmaown_host_open(const char *root, struct dmaown_host **ret)
