@@ -84,6 +84,15 @@ if [ -x fuzz/run-fuzzers.sh ]; then
 	fi
 fi
 
+if [ "$VM" = 1 ] && [ -x tests/vm/test-fail-loud.sh ]; then
+	stage "real-kernel bench: broken boots must fail"
+	if tests/vm/test-fail-loud.sh 2>&1 | tee "$BUILD/vm-fail-loud.log"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+fi
+
 if [ "$VM" = 1 ] && [ -x tests/vm/run-bench.sh ]; then
 	stage "real-kernel bench (quick)"
 	if tests/vm/run-bench.sh --quick -b "$BUILD" 2>&1 | tee "$BUILD/vm.log"; then
