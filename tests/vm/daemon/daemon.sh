@@ -146,6 +146,9 @@ as() {
 hold() {
 	name=$1 u=$2 json=$3
 	shift 3
+	# truncated here, not only by the child: an earlier client's
+	# "holding" must not be read before the child runs
+	: >"$T/$name.out"
 	cmd="$CLIENT $S req --hold --vfio --check-fd /dev/vfio/$G $* '{\"op\":\"hello\",\"version\":1}' '$json'"
 	if [ "${NOREAP:-}" = 1 ]; then
 		su "$u" -c "$cmd & exec sleep 3600" >"$T/$name.out" 2>&1 &
