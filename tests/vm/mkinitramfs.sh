@@ -169,7 +169,8 @@ for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
 done
 
 # guest scripts
-cp "$here/guest-snapshot.sh" "$here/guest-run.sh" "$root/dmaown/"
+cp "$here/guest-snapshot.sh" "$here/guest-run.sh" "$here/guest-lib.sh" \
+	"$root/dmaown/"
 mkdir -p "$root/dmaown/assign" "$root/dmaown/daemon"
 cp "$here/assign/"*.sh "$root/dmaown/assign/"
 cp "$here/daemon/"*.sh "$root/dmaown/daemon/"

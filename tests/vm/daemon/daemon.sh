@@ -51,43 +51,11 @@ nfail=0
 DPID=
 HOLD=
 
-pass() { npass=$((npass + 1)); echo "PASS $*"; }
-fail() { nfail=$((nfail + 1)); echo "FAIL $*"; }
-note() { echo "# $*"; }
+. "$(dirname "$0")/../guest-lib.sh"
 
-drv() {
-	l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) || l=
-	echo "${l##*/}"
-}
-ovr() {
-	o=$(cat "/sys/bus/pci/devices/$1/driver_override" 2>/dev/null) || o='?'
-	[ "$o" = "(null)" ] && o=
-	echo "$o"
-}
-is_bridge() {
-	case $(cat "/sys/bus/pci/devices/$1/class" 2>/dev/null) in
-	0x0604* | 0x0607*) return 0 ;;
-	esac
-	return 1
-}
-dma_api() {
-	case $1 in
-	'' | pcieport | vfio-pci | pci-stub) return 1 ;;
-	esac
-	return 0
-}
-group_of() {
-	l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") && echo "${l##*/}"
-}
 members() {
 	for d in /sys/kernel/iommu_groups/"$1"/devices/*; do
 		[ -e "$d" ] && echo "${d##*/}"
-	done
-}
-state() {
-	for d in /sys/bus/pci/devices/*; do
-		b=${d##*/}
-		echo "$b driver=$(drv "$b") override=$(ovr "$b") group=$(group_of "$b")"
 	done
 }
 # the start state with the endpoints of group $1 on vfio-pci

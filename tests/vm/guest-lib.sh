@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# guest-lib.sh - helpers shared by the guest test suites (assign/, daemon/):
+# result lines and reads of the live sysfs.  Sourced, never run.  The
+# suite sets npass=0 nfail=0 before using pass/fail.
+
+pass() { npass=$((npass + 1)); echo "PASS $*"; }
+fail() { nfail=$((nfail + 1)); echo "FAIL $*"; }
+note() { echo "# $*"; }
+
+# bound driver of BDF, "" if none
+drv() {
+	l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) || l=
+	echo "${l##*/}"
+}
+# driver_override of BDF, "" if unset, "?" if unreadable
+ovr() {
+	o=$(cat "/sys/bus/pci/devices/$1/driver_override" 2>/dev/null) || o='?'
+	[ "$o" = "(null)" ] && o=
+	echo "$o"
+}
+is_bridge() {
+	case $(cat "/sys/bus/pci/devices/$1/class" 2>/dev/null) in
+	0x0604* | 0x0607*) return 0 ;;
+	esac
+	return 1
+}
+# driver name: does it count in owner_cnt (a DMA-API driver)?
+dma_api() {
+	case $1 in
+	'' | pcieport | vfio-pci | pci-stub) return 1 ;;
+	esac
+	return 0
+}
+group_of() {
+	l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") && echo "${l##*/}"
+}
+# one line per device: driver, override and group, to compare states
+state() {
+	for d in /sys/bus/pci/devices/*; do
+		b=${d##*/}
+		echo "$b driver=$(drv "$b") override=$(ovr "$b") group=$(group_of "$b")"
+	done
+}
