@@ -194,7 +194,10 @@ int dmaown_p2p_reach(struct dmaown_p2p *p, size_t a, size_t b,
 			   !gctx_acs_ok(&p->hw, (size_t)P)) {
 			path->kind = DMAOWN_P2P_SWITCH;
 			path->via = P;
-			push(path, PD->parent);
+			/*
+			 * turned around on the switch's internal bus: the
+			 * upstream port that owns it is not crossed
+			 */
 			descend(p, path, PD->parent, (int)b);
 			return 1;
 		}
