@@ -122,11 +122,10 @@ int dmaown_profile_auto(const char *release, const struct dmaown_profile **ret)
 	if (read_num(&s, &major) < 0 || *s++ != '.' || read_num(&s, &minor) < 0)
 		return -EINVAL;
 	v = major * 1000 + minor;
-	if (v < 5019) {
-		*ret = dmaown_profile_get("5.19");
-		return -EOPNOTSUPP;
-	}
-	if (v < 6001)
+	/* before the ownership API, VFIO's own viability walk and BUG_ON */
+	if (v < 5019)
+		name = "5.18";
+	else if (v < 6001)
 		name = "5.19";
 	else if (v < 6002)
 		name = "6.1";

@@ -1338,8 +1338,11 @@ static void profiles(void **state)
 	assert_string_equal(p->name, "6.2");
 	assert_int_equal(dmaown_profile_auto("6.16.3", &p), 0);
 	assert_string_equal(p->name, "latest");
-	assert_int_equal(dmaown_profile_auto("5.10.0-30-amd64", &p),
-			 -EOPNOTSUPP);
+	/* pre-5.19 kernels (Debian 11, Ubuntu 22.04): legacy VFIO */
+	assert_int_equal(dmaown_profile_auto("5.10.0-30-amd64", &p), 0);
+	assert_string_equal(p->name, "5.18");
+	assert_int_equal(dmaown_profile_auto("4.18.0-553.el8_10.x86_64", &p), 0);
+	assert_string_equal(p->name, "5.18");
 	assert_int_equal(dmaown_profile_auto("linux", &p), -EINVAL);
 	assert_int_equal(dmaown_profile_auto("6.", &p), -EINVAL);
 }

@@ -94,9 +94,11 @@ const struct dmaown_profile *dmaown_profile_get(const char *name);
  * @release: "6.1.0-56-amd64", "6.12.117+deb12-amd64", "5.19.0", ...
  * @ret: the chosen profile
  *
- * Return: 0; -EINVAL if no "MAJOR.MINOR" can be read; -EOPNOTSUPP for a
- * kernel older than 5.19 (no ownership framework; *@ret is set to 5.19,
- * the "5.18" legacy profile is only chosen by name).
+ * A kernel older than 5.19 has no ownership framework: it gets the "5.18"
+ * legacy-VFIO profile (viability walk, BUG_ON on a bad bind into a live
+ * group).
+ *
+ * Return: 0; -EINVAL if no "MAJOR.MINOR" can be read.
  */
 int dmaown_profile_auto(const char *release,
 			const struct dmaown_profile **ret);
