@@ -41,3 +41,32 @@ state() {
 		echo "$b driver=$(drv "$b") override=$(ovr "$b") group=$(group_of "$b")"
 	done
 }
+members() {
+	for d in /sys/kernel/iommu_groups/"$1"/devices/*; do
+		[ -e "$d" ] && echo "${d##*/}"
+	done
+}
+# pick_groups SUITE FILE: the groups worth testing, one line each
+# "MEMBERS GROUP FIRST-DMA-API-DEVICE ENDPOINTS", largest first: more than
+# one member and at least one on a DMA-API driver; quick keeps the largest
+pick_groups() {
+	: >"$2.all"
+	for g in /sys/kernel/iommu_groups/*; do
+		g=${g##*/}
+		n=0 dma= eps=0
+		for m in $(members "$g"); do
+			n=$((n + 1))
+			is_bridge "$m" || eps=$((eps + 1))
+			if [ -z "$dma" ] && dma_api "$(drv "$m")"; then
+				dma=$m
+			fi
+		done
+		[ "$n" -ge 2 ] && [ -n "$dma" ] && echo "$n $g $dma $eps" >>"$2.all"
+	done
+	if [ "$1" = quick ]; then
+		sort -rn "$2.all" | head -n 1 >"$2"
+	else
+		sort -rn "$2.all" >"$2"
+	fi
+	rm -f "$2.all"
+}

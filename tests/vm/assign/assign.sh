@@ -39,11 +39,6 @@ nfail=0
 
 . "$(dirname "$0")/../guest-lib.sh"
 
-members() {
-	for d in /sys/kernel/iommu_groups/"$1"/devices/*; do
-		[ -e "$d" ] && echo "${d##*/}"
-	done
-}
 no_records() {
 	! ls "$SD"/group-* >/dev/null 2>&1
 }
@@ -97,25 +92,8 @@ traced() {
 # ---- the groups ------------------------------------------------------------
 # test groups: more than one member, at least one on a DMA-API driver;
 # largest first
-: >"$T/groups"
-for g in /sys/kernel/iommu_groups/*; do
-	g=${g##*/}
-	n=0 dma=
-	for m in $(members "$g"); do
-		n=$((n + 1))
-		if [ -z "$dma" ] && dma_api "$(drv "$m")"; then
-			dma=$m
-		fi
-	done
-	[ "$n" -ge 2 ] && [ -n "$dma" ] && echo "$n $g $dma" >>"$T/groups"
-done
-sort -rn "$T/groups" >"$T/groups.s"
-if [ "$suite" = quick ]; then
-	head -n 1 "$T/groups.s" >"$T/groups"
-else
-	cp "$T/groups.s" "$T/groups"
-fi
-note "kernel $(uname -r); test groups (members group device):"
+pick_groups "$suite" "$T/groups"
+note "kernel $(uname -r); test groups (members group device endpoints):"
 sed 's/^/#   /' "$T/groups"
 [ -s "$T/groups" ] || fail "setup: no multi-device group with a DMA-API member"
 state >"$T/orig"

@@ -53,11 +53,6 @@ HOLD=
 
 . "$(dirname "$0")/../guest-lib.sh"
 
-members() {
-	for d in /sys/kernel/iommu_groups/"$1"/devices/*; do
-		[ -e "$d" ] && echo "${d##*/}"
-	done
-}
 # the start state with the endpoints of group $1 on vfio-pci
 assigned_state() {
 	while read -r b rest; do
@@ -223,25 +218,7 @@ else
 fi
 
 # test groups: more than one member, at least one on a DMA-API driver
-: >"$T/groups"
-for g in /sys/kernel/iommu_groups/*; do
-	g=${g##*/}
-	n=0 dma= eps=0
-	for m in $(members "$g"); do
-		n=$((n + 1))
-		is_bridge "$m" || eps=$((eps + 1))
-		if [ -z "$dma" ] && dma_api "$(drv "$m")"; then
-			dma=$m
-		fi
-	done
-	[ "$n" -ge 2 ] && [ -n "$dma" ] && echo "$n $g $dma $eps" >>"$T/groups"
-done
-sort -rn "$T/groups" >"$T/groups.s"
-if [ "$suite" = quick ]; then
-	head -n 1 "$T/groups.s" >"$T/groups"
-else
-	cp "$T/groups.s" "$T/groups"
-fi
+pick_groups "$suite" "$T/groups"
 note "test groups (members group device endpoints):"
 sed 's/^/#   /' "$T/groups"
 [ -s "$T/groups" ] || fail "setup: no multi-device group with a DMA-API member"
